@@ -1,0 +1,1 @@
+"""FAQ knowledge base: loading, validation, Vietnamese normalisation and question matching."""
