@@ -1,0 +1,104 @@
+"""YAML loading that remembers line numbers, so every data-file problem can say `file:line: problem`.
+
+Admins edit FAQ and task files by hand; an error message that points at the exact line is
+what lets them fix it without help. Both the knowledge base and the scheduler files use this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+
+class LocatedDict(dict):
+    """A mapping from YAML that knows its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LocatedList(list):
+    """A sequence from YAML that knows its own line and each item's line (1-based)."""
+
+    line: int = 0
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or doubtful) in a data file."""
+
+    file: str
+    line: int
+    message: str
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        prefix = "" if self.severity == "error" else "cảnh báo: "
+        return f"{self.file}:{self.line}: {prefix}{self.message}"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader whose mappings and sequences carry line numbers and report duplicate keys."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicate_keys: list[tuple[int, str]] = []
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LocatedDict:
+    result = LocatedDict()
+    result.line = node.start_mark.line + 1
+    result.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        if key in result:
+            loader.duplicate_keys.append((line, str(key)))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[str(key)] = line
+    return result
+
+
+def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LocatedList:
+    result = LocatedList(loader.construct_object(child, deep=True) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+def load_located_yaml(path: Path) -> tuple[Any, list[Problem]]:
+    """Parse one file; syntax errors and duplicate keys come back as problems, never raised."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(name, 1, f"không đọc được tệp ({exc})")]
+    loader = _LineLoader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        reason = getattr(exc, "problem", None) or str(exc)
+        return None, [Problem(name, line, f"lỗi cú pháp YAML: {reason}")]
+    finally:
+        loader.dispose()
+    problems = [
+        Problem(name, line, f"khóa '{key}' bị lặp lại trong cùng một mục")
+        for line, key in loader.duplicate_keys
+    ]
+    return data, problems
