@@ -1,0 +1,81 @@
+"""The outbox keeps to each channel's global rate and to one message per second per chat."""
+
+from itertools import pairwise
+
+from bot.outbox import BULK, INTERACTIVE, Outgoing
+from handlers.types import Reply
+
+
+def msg(chat: str, text: str = "x", priority: int = BULK, on_result=None) -> Outgoing:
+    return Outgoing("test", chat, Reply(text), priority=priority, on_result=on_result)
+
+
+async def test_messages_to_different_chats_leave_at_the_configured_rate(outbox, sender, clock):
+    outbox.register(sender, rate_per_second=5)
+    for i in range(10):
+        await outbox.submit(msg(f"c{i}"))
+    await outbox.start()
+    await clock.advance(2.0)
+    times = [t for t, _, _ in sender.sent]
+    assert len(times) == 10
+    gaps = [b - a for a, b in pairwise(times)]
+    assert all(abs(gap - 0.2) < 1e-6 for gap in gaps)
+
+
+async def test_one_chat_gets_at_most_one_message_per_second_in_order(outbox, sender, clock):
+    outbox.register(sender, rate_per_second=25, per_chat_interval=1.0)
+    for text in ("một", "hai", "ba"):
+        await outbox.submit(msg("same", text))
+    await outbox.start()
+    await clock.advance(3.0)
+    assert [text for _, _, text in sender.sent] == ["một", "hai", "ba"]
+    assert [t for t, _, _ in sender.sent] == [0.0, 1.0, 2.0]
+
+
+async def test_a_busy_chat_does_not_hold_up_other_chats(outbox, sender, clock):
+    outbox.register(sender, rate_per_second=10)
+    await outbox.submit(msg("a", "1"))
+    await outbox.submit(msg("a", "2"))
+    await outbox.submit(msg("b", "3"))
+    await outbox.start()
+    await clock.advance(1.5)
+    assert [(t, chat) for t, chat, _ in sender.sent] == [(0.0, "a"), (0.1, "b"), (1.0, "a")]
+
+
+async def test_interactive_replies_overtake_queued_bulk_messages(outbox, sender, clock):
+    outbox.register(sender, rate_per_second=10)
+    for i in range(50):
+        await outbox.submit(msg(f"official{i}"))
+    await outbox.start()
+    await clock.advance(0.5)
+    await outbox.submit(msg("citizen", "trả lời", priority=INTERACTIVE))
+    await clock.advance(0.2)
+    sent_chats = [chat for _, chat, _ in sender.sent]
+    assert "citizen" in sent_chats
+    assert sent_chats.index("citizen") <= 7
+
+
+async def test_channels_have_independent_rates(outbox, clock):
+    from tests.outbox.conftest import ScriptedSender
+
+    fast, slow = ScriptedSender(clock, "fast"), ScriptedSender(clock, "slow")
+    outbox.register(fast, rate_per_second=10)
+    outbox.register(slow, rate_per_second=1)
+    for i in range(10):
+        await outbox.submit(Outgoing("fast", f"f{i}", Reply("x"), BULK))
+        await outbox.submit(Outgoing("slow", f"s{i}", Reply("x"), BULK))
+    await outbox.start()
+    await clock.advance(0.95)
+    assert len(fast.sent) == 10
+    assert len(slow.sent) == 1
+
+
+async def test_join_waits_until_every_message_has_an_outcome(outbox, sender, clock, outcomes):
+    outbox.register(sender, rate_per_second=100)
+    for i in range(3):
+        await outbox.submit(msg(f"c{i}", on_result=outcomes))
+    await outbox.start()
+    await clock.advance(1.0)
+    await outbox.join()
+    assert [o.status for o in outcomes] == ["sent"] * 3
+    assert outbox.pending() == 0
