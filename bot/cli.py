@@ -1,0 +1,162 @@
+"""`troly06`: the command line. A thin layer that turns library errors into clear messages.
+
+Each subcommand is one small function `cmd_*` taking the parsed arguments and returning
+an exit code; all of them are registered in `build_parser`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from bot.config import ConfigError, load_config
+from knowledge.evaluation import DatasetError, evaluate, read_examples
+from knowledge.loader import KnowledgeLoadError, load_knowledge_base
+from knowledge.matcher import MatchResult
+from knowledge.normalize import Normalizer, SynonymError
+from knowledge.service import KnowledgeService
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def cmd_kb_check(args: argparse.Namespace) -> int:
+    """Validate the FAQ files; print every problem as file:line: problem."""
+    normalizer = Normalizer.from_file(args.synonyms)
+    try:
+        kb, report = load_knowledge_base(args.path, normalizer)
+    except KnowledgeLoadError as exc:
+        report = exc.report
+        _print_problems(report.errors + report.warnings)
+        print(f"{len(report.errors)} lỗi, {len(report.warnings)} cảnh báo.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    _print_problems(report.warnings)
+    print(f"OK: {len(kb.entries)} mục, {len(kb.categories)} danh mục, "
+          f"{len(report.warnings)} cảnh báo.")
+    return EXIT_OK
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question, or with --json and no question, one per line of standard input."""
+    service = _knowledge_service(args)
+    if args.question is None:
+        if not args.json:
+            print("Cú pháp: troly06 ask \"câu hỏi\" [--json]  (hoặc --json và câu hỏi qua stdin)",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        for line in _lines(sys.stdin):
+            print(json.dumps(_as_json(service.match(line)), ensure_ascii=False), flush=True)
+        return EXIT_OK
+    result = service.match(args.question)
+    print(json.dumps(_as_json(result), ensure_ascii=False) if args.json else _as_text(result))
+    return EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Print top-1 accuracy, top-3 recall and the off-topic fallback rate on a labelled set."""
+    service = _knowledge_service(args)
+    result = evaluate(service, read_examples(args.file))
+    print(result.summary())
+    if args.verbose:
+        for example, match in result.misses:
+            got = match.entry.id if match.entry else [c.entry.id for c in match.suggestions]
+            print(f"  {args.file}:{example.line}: {example.question!r} cần {example.expected}, "
+                  f"được {match.outcome} {got} ({match.score})")
+    return EXIT_OK
+
+
+def _knowledge_service(args: argparse.Namespace) -> KnowledgeService:
+    """Knowledge from --kb if given, else from the configuration."""
+    config = load_config(args.config)
+    if args.kb is None:
+        return KnowledgeService.from_config(config)
+    service = KnowledgeService.from_config(config)
+    if Path(args.kb) != service.faq_dir:
+        service = KnowledgeService(Path(args.kb), service.synonyms, service.thresholds)
+    return service
+
+
+def _lines(stream: Iterable[str]) -> Iterable[str]:
+    return (line.rstrip("\n") for line in stream if line.strip())
+
+
+def _as_json(result: MatchResult) -> dict[str, object]:
+    return {
+        "outcome": result.outcome,
+        "id": result.entry.id if result.entry else None,
+        "score": result.score,
+        "suggestions": [{"id": c.entry.id, "score": c.score} for c in result.suggestions],
+        "answer": result.entry.answer if result.entry else None,
+    }
+
+
+def _as_text(result: MatchResult) -> str:
+    if result.outcome == "answered" and result.entry is not None:
+        entry = result.entry
+        return f"[{entry.id}, {result.score}] {entry.question}\n\n{entry.answer}"
+    if result.outcome == "suggested":
+        lines = [f"Có phải bạn muốn hỏi ({result.score}):"]
+        lines += [f"  - {c.entry.question} [{c.entry.id}, {c.score}]" for c in result.suggestions]
+        return "\n".join(lines)
+    return f"Chưa tìm được câu trả lời phù hợp ({result.score})."
+
+
+def _print_problems(problems: Iterable[object]) -> None:
+    for problem in problems:
+        print(problem)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every subcommand and its help, in one place."""
+    parser = argparse.ArgumentParser(prog="troly06", description="Trợ lý 06: chatbot Đề án 06.")
+    parser.add_argument("--config", type=Path, help="tệp cấu hình (mặc định: config.yaml nếu có)")
+    parser.add_argument("-v", "--verbose-log", action="store_true", help="ghi log chi tiết")
+    commands = parser.add_subparsers(dest="command", metavar="LỆNH", required=True)
+
+    kb = commands.add_parser("kb", help="kiểm tra và quản lý kho câu hỏi đáp")
+    kb_commands = kb.add_subparsers(dest="kb_command", metavar="LỆNH", required=True)
+    check = kb_commands.add_parser("check", help="kiểm tra các tệp FAQ, in lỗi dạng tệp:dòng: lỗi")
+    check.add_argument("path", nargs="?", type=Path, help="thư mục FAQ (mặc định: kho đóng gói)")
+    check.add_argument("--synonyms", type=Path, help="tệp từ đồng nghĩa")
+    check.set_defaults(func=cmd_kb_check)
+
+    ask = commands.add_parser("ask", help="trả lời một câu hỏi (hoặc từng dòng stdin với --json)")
+    ask.add_argument("question", nargs="?", help="câu hỏi")
+    ask.add_argument("--json", action="store_true", help="in kết quả dạng JSON, mỗi dòng một câu")
+    ask.add_argument("--kb", type=Path, help="thư mục FAQ thay cho cấu hình")
+    ask.set_defaults(func=cmd_ask)
+
+    ev = commands.add_parser("eval", help="đo độ chính xác trên tệp câu hỏi có nhãn (JSONL)")
+    ev.add_argument("file", type=Path, help="tệp JSONL {question, expected}")
+    ev.add_argument("--kb", type=Path, help="thư mục FAQ thay cho cấu hình")
+    ev.add_argument("--verbose", action="store_true", help="in từng câu sai")
+    ev.set_defaults(func=cmd_eval)
+    return parser
+
+
+LIBRARY_ERRORS = (ConfigError, KnowledgeLoadError, SynonymError, DatasetError, OSError)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `troly06` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose_log else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        return args.func(args)
+    except LIBRARY_ERRORS as exc:
+        print(f"Lỗi: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

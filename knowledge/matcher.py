@@ -1,0 +1,230 @@
+"""Question matching: fast candidate retrieval, then rapidfuzz re-ranking, then an outcome.
+
+Retrieval scores every entry by the inverse-document-frequency weight of the query words
+it contains (an inverted index, so the cost grows with the query, not with the knowledge
+base). Only the best few entries are compared phrasing by phrasing with rapidfuzz. The
+final 0–100 score blends that fuzzy similarity with *coverage*: how much of what the
+question is about (its weighted content words) the entry knows at all. Coverage is what
+makes "thời tiết hôm nay" or "mật khẩu wifi" fall back instead of answering with the
+nearest entry: words no entry knows weigh against every entry.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from knowledge.model import Entry, KnowledgeBase
+from knowledge.normalize import Normalized, Normalizer
+
+Outcome = Literal["answered", "suggested", "fallback"]
+
+RETRIEVAL_CANDIDATES = 12
+BROAD_TOKEN_SHARE = 0.05  # a word in more entries than this only re-weights candidates
+FUZZ_WEIGHT = 0.5
+ACCENT_PENALTY = 4.0  # per word whose typed diacritics disagree with the phrasing
+MAX_ACCENT_PENALTY = 12.0
+CORRECTED_WORD_CREDIT = 0.85  # a word matched only after typo correction counts a bit less
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    answer: float = 72.0
+    suggest: float = 50.0
+    margin: float = 5.0
+    max_suggestions: int = 3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    entry: Entry
+    score: float
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    outcome: Outcome
+    entry: Entry | None
+    score: float
+    suggestions: tuple[Candidate, ...]
+    normalized: str
+
+
+@dataclass(frozen=True)
+class _Phrasing:
+    text: str
+    accents: dict[str, frozenset[str]]  # folded word -> its accented forms in this phrasing
+
+
+@dataclass(frozen=True)
+class _QueryWord:
+    token: str  # as matched against the index (typo-corrected where needed)
+    weight: float
+    known: bool
+    corrected: bool
+
+
+class Matcher:
+    """An immutable index over one knowledge base; build a new one on reload."""
+
+    def __init__(
+        self, kb: KnowledgeBase, normalizer: Normalizer, thresholds: Thresholds | None = None
+    ) -> None:
+        self.kb = kb
+        self.normalizer = normalizer
+        self.thresholds = thresholds or Thresholds()
+        self._entries = list(kb.entries.values())
+        self._phrasings = [self._index_phrasings(e) for e in self._entries]
+        self._vocab_of = [self._entry_vocabulary(e, p) for e, p in zip(
+            self._entries, self._phrasings, strict=True)]
+        self._postings: dict[str, list[int]] = {}
+        for index, vocab in enumerate(self._vocab_of):
+            for token in vocab:
+                self._postings.setdefault(token, []).append(index)
+        count = max(len(self._entries), 1)
+        self._idf = {t: math.log(1 + count / len(p)) for t, p in self._postings.items()}
+        self._unknown_weight = math.log(1 + count) + 1.0
+        self._broad = max(50, int(count * BROAD_TOKEN_SHARE))
+        self._vocabulary = sorted(self._postings)
+
+    @property
+    def phrasing_count(self) -> int:
+        return sum(len(p) for p in self._phrasings)
+
+    def match(self, text: str) -> MatchResult:
+        """Match one question: answered, suggested (up to N candidates) or fallback."""
+        query = self.normalizer.normalize(text)
+        words = self._query_words(query)
+        if not words:
+            return MatchResult("fallback", None, 0.0, (), query.text)
+        ranked = self.rank(query, words)
+        return self._decide(ranked, query.text)
+
+    def rank(self, query: Normalized, words: list[_QueryWord]) -> list[Candidate]:
+        """Candidates best first, scored 0–100."""
+        total = sum(w.weight for w in words)
+        corrected_text = " ".join(self._corrected_tokens(query, words))
+        ranked = []
+        for index in self._retrieve(words):
+            coverage = self._coverage(index, words) / total
+            similarity = max(
+                self._similarity(corrected_text, query, phrasing)
+                for phrasing in self._phrasings[index]
+            )
+            score = FUZZ_WEIGHT * similarity + (1 - FUZZ_WEIGHT) * 100 * coverage
+            ranked.append(Candidate(self._entries[index], round(score, 1)))
+        ranked.sort(key=lambda c: c.score, reverse=True)
+        return ranked
+
+    def _decide(self, ranked: list[Candidate], normalized: str) -> MatchResult:
+        limits = self.thresholds
+        if not ranked or ranked[0].score < limits.suggest:
+            top = ranked[0].score if ranked else 0.0
+            return MatchResult("fallback", None, top, (), normalized)
+        best = ranked[0]
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        if best.score >= limits.answer and best.score - runner_up >= limits.margin:
+            return MatchResult("answered", best.entry, best.score, (), normalized)
+        close = [c for c in ranked if c.score >= limits.suggest][: limits.max_suggestions]
+        return MatchResult("suggested", None, best.score, tuple(close), normalized)
+
+    # --- indexing -------------------------------------------------------------------------
+
+    def _index_phrasings(self, entry: Entry) -> list[_Phrasing]:
+        phrasings = []
+        for raw in dict.fromkeys(entry.phrasings):
+            normalized = self.normalizer.normalize(raw)
+            accents: dict[str, set[str]] = {}
+            for token, accent in zip(normalized.tokens, normalized.accents, strict=True):
+                accents.setdefault(token, set()).add(accent or token)
+            phrasings.append(
+                _Phrasing(normalized.text, {t: frozenset(a) for t, a in accents.items()})
+            )
+        return phrasings
+
+    def _entry_vocabulary(self, entry: Entry, phrasings: list[_Phrasing]) -> frozenset[str]:
+        tokens = {t for p in phrasings for t in p.accents}
+        for keyword in entry.keywords:
+            tokens.update(self.normalizer.normalize(keyword).tokens)
+        return frozenset(t for t in tokens if t not in self.normalizer.stopwords)
+
+    # --- querying -------------------------------------------------------------------------
+
+    def _query_words(self, query: Normalized) -> list[_QueryWord]:
+        """Content words with their weights; unknown words are typo-corrected if possible."""
+        words = []
+        for token in dict.fromkeys(self.normalizer.content_tokens(query)):
+            if token in self._idf:
+                words.append(_QueryWord(token, self._idf[token], True, False))
+                continue
+            correction = self._correct(token)
+            if correction is not None:
+                weight = self._idf[correction] * CORRECTED_WORD_CREDIT
+                words.append(_QueryWord(correction, weight, True, True))
+            elif not token.isdigit():  # an ID or phone number says nothing about the topic
+                weight = self._unknown_weight * (0.5 if len(token) <= 2 else 1.0)
+                words.append(_QueryWord(token, weight, False, False))
+        return words
+
+    def _correct(self, token: str) -> str | None:
+        """The known word one or two typos away, if any (longer words allow two)."""
+        if len(token) < 4 or token.isdigit():
+            return None
+        allowed = 1 if len(token) < 7 else 2
+        found = process.extractOne(
+            token, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=allowed
+        )
+        return found[0] if found else None
+
+    def _corrected_tokens(self, query: Normalized, words: list[_QueryWord]) -> list[str]:
+        """The query's tokens with typos replaced by the words they were corrected to."""
+        corrected = {w.token for w in words if w.corrected}
+        if not corrected:
+            return list(query.tokens)
+        fixes = {
+            t: fix
+            for t in query.tokens
+            if t not in self._idf and (fix := self._correct(t)) in corrected
+        }
+        return [fixes.get(t, t) for t in query.tokens]
+
+    def _retrieve(self, words: list[_QueryWord]) -> list[int]:
+        """Entry indexes sharing the most (weighted) words with the query, best first.
+
+        Rare words walk their posting lists; broad words (in many entries) only add to
+        entries already found, so one common word cannot make the query cost O(entries).
+        """
+        scores: dict[int, float] = {}
+        known = sorted((w for w in words if w.known), key=lambda w: w.weight, reverse=True)
+        for word in known:
+            postings = self._postings[word.token]
+            if len(postings) <= self._broad or not scores:
+                for index in postings[: self._broad * 4]:
+                    scores[index] = scores.get(index, 0.0) + word.weight
+            else:
+                for index in scores:
+                    if word.token in self._vocab_of[index]:
+                        scores[index] += word.weight
+        return heapq.nlargest(RETRIEVAL_CANDIDATES, scores, key=scores.__getitem__)
+
+    def _coverage(self, index: int, words: list[_QueryWord]) -> float:
+        vocab = self._vocab_of[index]
+        return sum(w.weight for w in words if w.known and w.token in vocab)
+
+    def _similarity(self, text: str, query: Normalized, phrasing: _Phrasing) -> float:
+        """rapidfuzz similarity, less a penalty for each typed diacritic that disagrees."""
+        score = 0.6 * fuzz.token_set_ratio(text, phrasing.text) + 0.4 * fuzz.token_sort_ratio(
+            text, phrasing.text
+        )
+        mismatches = sum(
+            1
+            for token, accent in zip(query.tokens, query.accents, strict=True)
+            if accent is not None and token in phrasing.accents
+            and accent not in phrasing.accents[token]
+        )
+        return max(0.0, score - min(MAX_ACCENT_PENALTY, ACCENT_PENALTY * mismatches))

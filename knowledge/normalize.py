@@ -1,0 +1,197 @@
+"""Vietnamese text normalisation for matching citizens' questions.
+
+Citizens type with or without diacritics, in NFC or NFD, with teencode, abbreviations,
+emoji and politeness fillers. Matching compares a *folded* form (no diacritics, `đ`→`d`)
+so that all of that lines up, while remembering each word's diacritics in a canonical
+tone-last form, so that diacritics the user did type can still tell "đường" from "dương"
+and old ("hoà") and new ("hòa") tone placement compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.yaml_lines import LocatedDict, LocatedList, Problem, load_located_yaml
+
+DEFAULT_SYNONYMS = Path(__file__).with_name("synonyms.yaml")
+
+# Combining tone marks: huyền, sắc, ngã, hỏi, nặng. Vowel-quality marks (â ă ê ô ơ ư) are kept
+# by `accented_form`, because they change the word just as tones do.
+TONE_DIGITS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
+INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def fold(word: str) -> str:
+    """Remove every diacritic and map đ to d: the form people type on a bare keyboard."""
+    decomposed = unicodedata.normalize("NFD", word.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def accented_form(word: str) -> str:
+    """Canonical form of a word with diacritics: letters with quality marks, tone digit last.
+
+    "hoà" and "hòa" both become "hoa2"; "đường" becomes "đương2", unlike "dương".
+    """
+    tone = ""
+    kept = []
+    for ch in unicodedata.normalize("NFD", word):
+        if ch in TONE_DIGITS:
+            tone = TONE_DIGITS[ch]
+        else:
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)) + tone
+
+
+def has_diacritics(word: str) -> bool:
+    return fold(word) != word
+
+
+def split_words(text: str) -> list[str]:
+    """Lower-case NFC words, with punctuation, emoji and invisible characters removed."""
+    text = unicodedata.normalize("NFC", INVISIBLE.sub("", text)).lower()
+    return [word for word in NON_WORD.split(text) if word]
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalised text: folded tokens plus, per token, the diacritics the writer typed.
+
+    `accents[i]` is the canonical accented form of token i, or None when the writer typed
+    that word without diacritics (or it came from a replacement, which has none to offer).
+    """
+
+    tokens: tuple[str, ...]
+    accents: tuple[str | None, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+
+class SynonymError(Exception):
+    """The synonyms file cannot be used; `problems` say where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+class Normalizer:
+    """Turns raw text into `Normalized` using the admin-editable synonyms file."""
+
+    def __init__(
+        self,
+        replacements: dict[tuple[str, ...], tuple[str, ...]],
+        fillers: set[tuple[str, ...]],
+        stopwords: frozenset[str],
+    ) -> None:
+        self.replacements = replacements
+        self.fillers = fillers
+        self.stopwords = stopwords
+        self._longest = max((len(k) for k in [*replacements, *fillers]), default=1)
+
+    @classmethod
+    def from_file(cls, path: Path | None = None) -> Normalizer:
+        """Load the synonyms file, raising SynonymError with `file:line: problem` entries."""
+        path = path or DEFAULT_SYNONYMS
+        data, problems = load_located_yaml(path)
+        if not problems:
+            problems = _check_synonyms(str(path), data)
+        if problems:
+            raise SynonymError(problems)
+        replacements: dict[tuple[str, ...], tuple[str, ...]] = {}
+        for canonical, spellings in data["replacements"].items():
+            target = tuple(fold(w) for w in split_words(str(canonical)))
+            for spelling in spellings:
+                replacements[tuple(fold(w) for w in split_words(str(spelling)))] = target
+        fillers = {tuple(_filler_word(w) for w in split_words(str(f))) for f in data["fillers"]}
+        stopwords = frozenset(fold(w) for s in data["stopwords"] for w in split_words(str(s)))
+        return cls(replacements, fillers, stopwords)
+
+    def normalize(self, text: str) -> Normalized:
+        """Fold, expand abbreviations and drop fillers; keep the typed diacritics per token."""
+        words = split_words(text)
+        folded = [fold(w) for w in words]
+        accents = [accented_form(w) if has_diacritics(w) else None for w in words]
+        tokens: list[str] = []
+        token_accents: list[str | None] = []
+        i = 0
+        while i < len(words):
+            step, replacement = self._match_at(folded, accents, i)
+            if replacement is None:  # a plain word
+                tokens.append(folded[i])
+                token_accents.append(accents[i])
+            else:
+                tokens.extend(replacement)
+                token_accents.extend([None] * len(replacement))
+            i += step
+        return Normalized(tuple(tokens), tuple(token_accents))
+
+    def content_tokens(self, normalized: Normalized) -> list[str]:
+        """Tokens that say what a question is about (stopwords left out)."""
+        return [t for t in normalized.tokens if t not in self.stopwords]
+
+    def _match_at(
+        self, folded: list[str], accents: list[str | None], i: int
+    ) -> tuple[int, tuple[str, ...] | None]:
+        """Longest replacement or filler starting at word i: (words consumed, new tokens).
+
+        A filler yields an empty replacement; no match yields (1, None).
+        """
+        for size in range(min(self._longest, len(folded) - i), 0, -1):
+            span = tuple(folded[i : i + size])
+            if self._is_filler(span, accents[i : i + size]):
+                return size, ()
+            if span in self.replacements:
+                return size, self.replacements[span]
+        return 1, None
+
+    def _is_filler(self, span: tuple[str, ...], accents: list[str | None]) -> bool:
+        """A filler matches if each typed word agrees with it: by diacritics when typed."""
+        typed = tuple(a if a is not None else w for w, a in zip(span, accents, strict=True))
+        for filler in self.fillers:
+            if len(filler) == len(span) and all(
+                _filler_agrees(f, t, w) for f, t, w in zip(filler, typed, span, strict=True)
+            ):
+                return True
+        return False
+
+
+def _filler_word(word: str) -> str:
+    return accented_form(word) if has_diacritics(word) else word
+
+
+def _filler_agrees(filler_word: str, typed: str, folded: str) -> bool:
+    """`typed` is the accented form if the user typed diacritics, else the folded word."""
+    if typed == folded:  # typed without diacritics: compare folded forms
+        return fold(filler_word.rstrip("12345")) == folded
+    return filler_word == typed
+
+
+def _check_synonyms(name: str, data: object) -> list[Problem]:
+    if not isinstance(data, LocatedDict):
+        expected = "tệp phải là một bảng với các khóa replacements, fillers, stopwords"
+        return [Problem(name, 1, expected)]
+    problems = []
+    for key in ("replacements", "fillers", "stopwords"):
+        if key not in data:
+            problems.append(Problem(name, data.line, f"thiếu khóa '{key}'"))
+    for key in data:
+        if key not in ("replacements", "fillers", "stopwords"):
+            problems.append(Problem(name, data.line_of(key), f"khóa lạ '{key}'"))
+    replacements = data.get("replacements")
+    if replacements is not None and not isinstance(replacements, LocatedDict):
+        problems.append(Problem(name, data.line_of("replacements"), "replacements phải là bảng"))
+    elif replacements is not None:
+        for canonical, spellings in replacements.items():
+            if not isinstance(spellings, LocatedList) or not spellings:
+                line = replacements.line_of(str(canonical))
+                problems.append(Problem(name, line, f"'{canonical}' cần một danh sách cách viết"))
+    for key in ("fillers", "stopwords"):
+        if key in data and not isinstance(data[key], LocatedList):
+            problems.append(Problem(name, data.line_of(key), f"{key} phải là danh sách"))
+    return problems

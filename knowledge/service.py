@@ -1,0 +1,68 @@
+"""The knowledge the bot is serving right now, and its reload that never makes it worse."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from bot.config import Config
+from knowledge.loader import LoadReport, load_knowledge_base
+from knowledge.matcher import Matcher, MatchResult, Thresholds
+from knowledge.model import KnowledgeBase
+from knowledge.normalize import Normalizer
+
+log = logging.getLogger(__name__)
+
+
+class KnowledgeService:
+    """Holds the current knowledge base and matcher; swaps both only after a clean load."""
+
+    def __init__(
+        self,
+        faq_dir: Path | None = None,
+        synonyms: Path | None = None,
+        thresholds: Thresholds | None = None,
+    ) -> None:
+        self.faq_dir = faq_dir
+        self.synonyms = synonyms
+        self.thresholds = thresholds or Thresholds()
+        self._matcher: Matcher | None = None
+        self.last_report = self.reload()
+
+    @classmethod
+    def from_config(cls, config: Config) -> KnowledgeService:
+        faq_dir = config.get("knowledge.faq_dir")
+        synonyms = config.get("knowledge.synonyms")
+        thresholds = Thresholds(
+            answer=float(config.get("knowledge.answer_threshold")),
+            suggest=float(config.get("knowledge.suggest_threshold")),
+            margin=float(config.get("knowledge.answer_margin")),
+            max_suggestions=int(config.get("knowledge.max_suggestions")),
+        )
+        return cls(
+            Path(faq_dir) if faq_dir else None, Path(synonyms) if synonyms else None, thresholds
+        )
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.matcher.kb
+
+    @property
+    def matcher(self) -> Matcher:
+        assert self._matcher is not None, "reload() runs in __init__"
+        return self._matcher
+
+    def match(self, text: str) -> MatchResult:
+        return self.matcher.match(text)
+
+    def reload(self) -> LoadReport:
+        """Load the files again; on any error raise and keep serving the previous knowledge.
+
+        Raises KnowledgeLoadError or SynonymError, both with `file:line: problem` messages.
+        """
+        normalizer = Normalizer.from_file(self.synonyms)
+        kb, report = load_knowledge_base(self.faq_dir, normalizer)
+        self._matcher = Matcher(kb, normalizer, self.thresholds)
+        self.last_report = report
+        log.info("knowledge loaded: %d entries, %d warnings", len(kb.entries), len(report.warnings))
+        return report
