@@ -1,4 +1,4 @@
-"""YAML loading that remembers line numbers, so every data-file problem can say `file:line: problem`.
+"""YAML loading that remembers line numbers, so data-file problems read `file:line: problem`.
 
 Admins edit FAQ and task files by hand; an error message that points at the exact line is
 what lets them fix it without help. Both the knowledge base and the scheduler files use this.
