@@ -1,8 +1,4 @@
-"""Outbox fixtures: a manual clock and a scripted in-memory channel.
-
-`ScriptedSender` is a real implementation of the ChannelSender protocol (what a channel
-adapter provides), whose platform answers are scripted per chat.
-"""
+"""Outbox fixtures: a manual clock and a scripted in-memory channel."""
 
 from __future__ import annotations
 
@@ -10,28 +6,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.outbox import Outbox, Outcome, RetryPolicy
-from handlers.types import Reply
-
-
-class ScriptedSender:
-    def __init__(self, clock: ManualClock, channel: str = "test") -> None:
-        self.channel = channel
-        self.clock = clock
-        self.script: dict[str, list[Exception]] = {}
-        self.attempts: list[tuple[float, str]] = []
-        self.sent: list[tuple[float, str, str]] = []
-
-    def fail(self, chat_id: str, *errors: Exception) -> None:
-        """The next sends to `chat_id` raise these errors, in order."""
-        self.script.setdefault(chat_id, []).extend(errors)
-
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        now = self.clock.monotonic()
-        self.attempts.append((now, chat_id))
-        errors = self.script.get(chat_id)
-        if errors:
-            raise errors.pop(0)
-        self.sent.append((now, chat_id, reply.text))
+from tests.fakes.scripted_channel import ScriptedSender
 
 
 class Outcomes(list):

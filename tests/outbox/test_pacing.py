@@ -56,7 +56,7 @@ async def test_interactive_replies_overtake_queued_bulk_messages(outbox, sender,
 
 
 async def test_channels_have_independent_rates(outbox, clock):
-    from tests.outbox.conftest import ScriptedSender
+    from tests.fakes.scripted_channel import ScriptedSender
 
     fast, slow = ScriptedSender(clock, "fast"), ScriptedSender(clock, "slow")
     outbox.register(fast, rate_per_second=10)
