@@ -19,6 +19,7 @@ from knowledge.loader import KnowledgeLoadError, load_knowledge_base
 from knowledge.matcher import MatchResult
 from knowledge.normalize import Normalizer, SynonymError
 from knowledge.service import KnowledgeService
+from scheduler.cli import add_tasks_commands
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -136,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--kb", type=Path, help="thư mục FAQ thay cho cấu hình")
     ev.add_argument("--verbose", action="store_true", help="in từng câu sai")
     ev.set_defaults(func=cmd_eval)
+    add_tasks_commands(commands)
     return parser
 
 

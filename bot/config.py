@@ -49,6 +49,29 @@ DEFAULTS: dict[str, Any] = {
     "console": {
         "enabled": True,
     },
+    "outbox": {
+        "rates": {"telegram": 25, "zalo_bot": 10, "zalo_oa": 10, "console": 1000},
+        "per_chat_interval": 1.0,
+        "max_attempts": 5,
+        "backoff_base": 1.0,
+        "backoff_max": 60.0,
+    },
+    "scheduler": {
+        "enabled": True,
+        "files": [],
+        "timezone": "Asia/Ho_Chi_Minh",
+        "levels": ["tinh", "xa", "thon"],
+        "default_due_time": "17:00",
+        "reminder_time": "08:00",
+        "offsets_days": [7, 3, 1, 0],
+        "overdue_days": 3,
+        "quiet_start": "21:00",
+        "quiet_end": "07:00",
+        "snooze_minutes": 120,
+        "done_scope": "member",
+        "admins": [],
+        "safety_tick_minutes": 5,
+    },
 }
 
 

@@ -12,10 +12,14 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
 from bot.storage import migrate
+from bot.yaml_lines import Problem
+from scheduler.files import load_roster
 from scheduler.model import LEADER, Roster
 
 COMPONENT = "scheduler"
@@ -255,3 +259,20 @@ def leave(db: sqlite_utils.Database, channel: str, chat_id: str) -> int:
             [channel, chat_id],
         ).rowcount
     return removed + unlinked
+
+
+def load_files_into(
+    db: sqlite_utils.Database,
+    paths: Iterable[str | Path],
+    levels: Iterable[str],
+    default_time: str,
+    tz: ZoneInfo,
+) -> list[Problem]:
+    """Validate all files and, only if every one is clean, replace what SQLite serves.
+
+    Returns the problems; on any problem the database keeps the previously loaded data.
+    """
+    roster, problems = load_roster(paths, levels, default_time, tz)
+    if roster is not None:
+        sync_roster(db, roster)
+    return problems
