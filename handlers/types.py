@@ -21,6 +21,9 @@ class Incoming:
     button: str | None = None  # payload of the pressed button
     phone: str | None = None  # a contact the user shared about themselves
     message_id: str | None = None  # the platform's id, for de-duplication and quoting
+    # The channel shows buttons as a numbered list (Zalo, console): a typed "2" then
+    # presses the second button of the last reply sent to this chat.
+    numbered_choices: bool = False
 
 
 @dataclass(frozen=True)

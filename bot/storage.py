@@ -1,0 +1,220 @@
+"""SQLite storage for conversations: users, questions asked (redacted) and answer feedback.
+
+One database file holds every feature's tables; each feature versions its own schema with
+`migrate(db, component, steps)` so the scheduler can add tables next to ours without
+touching this module. Question text is redacted before it is written and dropped after
+`storage.retention_days`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlite_utils
+
+from bot.privacy import redact
+
+log = logging.getLogger(__name__)
+
+Migration = Callable[[sqlite_utils.Database], None]
+COMPONENT = "conversations"
+
+
+def open_database(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating its folder) the shared database file in WAL mode.
+
+    WAL lets the scheduler read while the bot writes; ":memory:" is accepted for tools.
+    """
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    if str(path) != ":memory:":
+        db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+def migrate(db: sqlite_utils.Database, component: str, steps: Sequence[Migration]) -> int:
+    """Apply the steps of `component` not applied yet, each in its own transaction.
+
+    Step n (1-based) brings the component to schema version n; returns the version reached.
+    """
+    db["schema_versions"].create(
+        {"component": str, "version": int, "applied_at": str}, pk="component", if_not_exists=True
+    )
+    row = db.execute(
+        "SELECT version FROM schema_versions WHERE component = ?", [component]
+    ).fetchone()
+    current = row[0] if row else 0
+    for version, step in enumerate(steps[current:], start=current + 1):
+        with db.conn:
+            step(db)
+            db["schema_versions"].upsert(
+                {"component": component, "version": version, "applied_at": _now_iso()},
+                pk="component",
+            )
+        log.info("schema %s migrated to version %d", component, version)
+    return max(current, len(steps))
+
+
+def _v1_tables(db: sqlite_utils.Database) -> None:
+    db["users"].create(
+        {
+            "channel": str,
+            "user_id": str,
+            "chat_id": str,
+            "display_name": str,
+            "first_seen": str,
+            "last_seen": str,
+            "language": str,
+            "opted_in": int,
+            "active": int,
+        },
+        pk=("channel", "user_id"),
+        defaults={"language": "vi", "opted_in": 0, "active": 1},
+        not_null={"chat_id", "first_seen", "last_seen"},
+    )
+    db["questions"].create(
+        {
+            "id": int,
+            "channel": str,
+            "user_id": str,
+            "text": str,  # redacted; NULL once older than the retention period
+            "normalized": str,
+            "outcome": str,
+            "matched_id": str,
+            "score": float,
+            "asked_at": str,
+        },
+        pk="id",
+        not_null={"channel", "user_id", "outcome", "asked_at"},
+    )
+    db["questions"].create_index(["asked_at"])
+    db["feedback"].create(
+        {
+            "id": int,
+            "channel": str,
+            "user_id": str,
+            "entry_id": str,
+            "question_id": int,
+            "helpful": int,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"channel", "user_id", "entry_id", "helpful", "created_at"},
+    )
+
+
+MIGRATIONS: list[Migration] = [_v1_tables]
+
+
+class Storage:
+    """The conversation tables: who talked to the bot, what they asked, what they thought."""
+
+    def __init__(self, db: sqlite_utils.Database, retention_days: int = 180) -> None:
+        self.db = db
+        self.retention_days = retention_days
+        migrate(db, COMPONENT, MIGRATIONS)
+
+    @classmethod
+    def open(cls, path: str | Path, retention_days: int = 180) -> Storage:
+        """Open the file, bring the schema up to date and enforce retention once."""
+        storage = cls(open_database(path), retention_days)
+        storage.purge_expired()
+        return storage
+
+    def touch_user(
+        self, channel: str, user_id: str, chat_id: str, display_name: str = ""
+    ) -> None:
+        """Record that the user wrote now; first_seen is kept from the first visit."""
+        now = _now_iso()
+        with self.db.conn:
+            self.db.execute(
+                """INSERT INTO users (channel, user_id, chat_id, display_name, first_seen,
+                                      last_seen, language, opted_in, active)
+                   VALUES (?, ?, ?, ?, ?, ?, 'vi', 0, 1)
+                   ON CONFLICT (channel, user_id) DO UPDATE SET
+                     chat_id = excluded.chat_id, display_name = excluded.display_name,
+                     last_seen = excluded.last_seen, active = 1""",
+                [channel, user_id, chat_id, redact(display_name), now, now],
+            )
+
+    def set_active(self, channel: str, user_id: str, active: bool) -> None:
+        """Mark a user who blocked the bot (or came back)."""
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE users SET active = ? WHERE channel = ? AND user_id = ?",
+                [int(active), channel, user_id],
+            )
+
+    def record_question(
+        self,
+        channel: str,
+        user_id: str,
+        text: str,
+        normalized: str,
+        outcome: str,
+        matched_id: str | None,
+        score: float,
+    ) -> int:
+        """Store one question with identifiers redacted; returns its id for feedback."""
+        with self.db.conn:
+            table = self.db["questions"].insert(
+                {
+                    "channel": channel,
+                    "user_id": user_id,
+                    "text": redact(text),
+                    "normalized": redact(normalized),
+                    "outcome": outcome,
+                    "matched_id": matched_id,
+                    "score": round(float(score), 2),
+                    "asked_at": _now_iso(),
+                }
+            )
+        return int(table.last_pk)
+
+    def record_feedback(
+        self,
+        channel: str,
+        user_id: str,
+        entry_id: str,
+        helpful: bool,
+        question_id: int | None = None,
+    ) -> None:
+        """Store a 👍/👎; a second press on the same answer replaces the first."""
+        with self.db.conn:
+            self.db.execute(
+                """DELETE FROM feedback WHERE channel = ? AND user_id = ? AND entry_id = ?
+                   AND question_id IS ?""",
+                [channel, user_id, entry_id, question_id],
+            )
+            self.db["feedback"].insert(
+                {
+                    "channel": channel,
+                    "user_id": user_id,
+                    "entry_id": entry_id,
+                    "question_id": question_id,
+                    "helpful": int(helpful),
+                    "created_at": _now_iso(),
+                }
+            )
+
+    def purge_expired(self, now: datetime | None = None) -> int:
+        """Drop question text older than the retention period; keep outcome statistics."""
+        cutoff = ((now or datetime.now(UTC)) - timedelta(days=self.retention_days)).isoformat()
+        with self.db.conn:
+            cursor = self.db.execute(
+                """UPDATE questions SET text = NULL, normalized = NULL
+                   WHERE asked_at < ? AND (text IS NOT NULL OR normalized IS NOT NULL)""",
+                [cutoff],
+            )
+        if cursor.rowcount:
+            log.info("retention: dropped the text of %d question(s)", cursor.rowcount)
+        return cursor.rowcount
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,85 @@
+"""/start, /menu, /help and /lienhe: the ways into the bot and out to a human."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from handlers.replies import HUMAN, MENU, MENU_BUTTON, menu_reply
+from handlers.router import Context, Router
+from handlers.types import Reply
+
+router = Router("start")
+
+# The knowledge-base entries that hold the human-help facts (hotlines, help at the desk).
+HUMAN_HELP_ENTRIES = ("tong-dai-ho-tro", "ho-tro-tai-cho")
+
+HELP_TEXT = (
+    "Mình là Trợ lý 06, trả lời các câu hỏi thường gặp về tài khoản định danh điện tử "
+    "VNeID, thẻ căn cước và dịch vụ công trực tuyến.\n\n"
+    "• Gõ câu hỏi bằng tiếng Việt, có dấu hay không dấu đều được.\n"
+    "• /menu: xem các chủ đề.\n"
+    "• /lienhe: nơi hỗ trợ trực tiếp.\n\n"
+    "Lưu ý: không bao giờ gửi mật khẩu, mã OTP hay số định danh cho bất kỳ ai, "
+    "kể cả người tự xưng là công an hay cán bộ."
+)
+
+
+@router.command("start", "Bắt đầu và xem menu chính")
+async def start(ctx: Context) -> list[Reply]:
+    """Greet the user by name and show the main menu."""
+    name = ctx.incoming.display_name.strip()
+    greeting = f"Xin chào {name}!" if name else "Xin chào!"
+    intro = (
+        f"{greeting} Mình là Trợ lý 06, giúp bạn giải đáp thắc mắc về VNeID, "
+        "thẻ căn cước và dịch vụ công trực tuyến."
+    )
+    return [Reply(text=intro), menu_reply(ctx.kb)]
+
+
+@router.command("menu", "Các chủ đề câu hỏi")
+async def menu(ctx: Context) -> list[Reply]:
+    """Show the main menu."""
+    return [menu_reply(ctx.kb)]
+
+
+@router.button(MENU)
+async def menu_button(ctx: Context) -> list[Reply]:
+    """The 🏠 button: show the main menu."""
+    return [menu_reply(ctx.kb)]
+
+
+@router.command("help", "Hướng dẫn sử dụng")
+async def help_command(ctx: Context) -> list[Reply]:
+    """Explain what the bot does and how to ask."""
+    return [Reply(text=HELP_TEXT, buttons=((MENU_BUTTON,),))]
+
+
+@router.command("lienhe", "Liên hệ hỗ trợ trực tiếp")
+async def contact_command(ctx: Context) -> list[Reply]:
+    """Where to get help from a person."""
+    return human_help(ctx)
+
+
+@router.button(HUMAN)
+async def contact_button(ctx: Context) -> list[Reply]:
+    """The ☎️ button: where to get help from a person."""
+    return human_help(ctx)
+
+
+def human_help(ctx: Context) -> list[Reply]:
+    """The human-help entries of the knowledge base, verbatim: no invented numbers."""
+    entries = [ctx.kb.entries[i] for i in HUMAN_HELP_ENTRIES if i in ctx.kb.entries]
+    if not entries:
+        return [
+            Reply(
+                text="Bạn có thể đến Công an cấp xã nơi cư trú hoặc bộ phận một cửa của "
+                "UBND xã để được hướng dẫn trực tiếp.",
+                buttons=((MENU_BUTTON,),),
+            )
+        ]
+    replies = [
+        Reply(text=entry.answer.strip(), title=entry.question, links=tuple(entry.links))
+        for entry in entries
+    ]
+    replies[-1] = replace(replies[-1], buttons=((MENU_BUTTON,),))
+    return replies

@@ -1,0 +1,43 @@
+"""Fixtures shared by every feature's specs: a configuration on a temporary database and a
+private copy of the shipped FAQ that a test may edit and reload."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.config import Config, load_config
+
+SHIPPED_FAQ = Path(__file__).resolve().parent.parent / "knowledge" / "faq"
+
+
+@pytest.fixture
+def faq_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped FAQ, so a test can change it and reload."""
+    folder = tmp_path / "faq"
+    shutil.copytree(SHIPPED_FAQ, folder)
+    return folder
+
+
+@pytest.fixture
+def make_config(tmp_path: Path, faq_dir: Path) -> Callable[..., Config]:
+    """A Config on a temporary database and FAQ copy; `section__key=value` overrides."""
+
+    def make(**overrides: Any) -> Config:
+        path = tmp_path / "config.yaml"
+        data: dict[str, dict[str, Any]] = {
+            "storage": {"path": str(tmp_path / "data" / "troly06.db")},
+            "knowledge": {"faq_dir": str(faq_dir)},
+        }
+        for dotted, value in overrides.items():
+            section, key = dotted.split("__", 1)
+            data.setdefault(section, {})[key] = value
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        return load_config(path, environ={})
+
+    return make
