@@ -1,5 +1,6 @@
-"""Fixtures shared by every feature's specs: a configuration on a temporary database and a
-private copy of the shipped FAQ that a test may edit and reload."""
+"""Fixtures shared by every feature's specs: a configuration on a temporary database, the
+shipped knowledge base loaded once per session, and a private copy of the shipped FAQ
+that a test may edit and reload."""
 
 from __future__ import annotations
 
@@ -11,9 +12,19 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.config import Config, load_config
+from bot.config import DEFAULTS, Config, load_config
+from knowledge.service import KnowledgeService
 
 SHIPPED_FAQ = Path(__file__).resolve().parent.parent / "knowledge" / "faq"
+
+
+@pytest.fixture(scope="session")
+def shipped_knowledge() -> KnowledgeService:
+    """The shipped FAQ, loaded once: loading takes seconds, matching does not change it.
+
+    Specs that edit and reload the FAQ use their own service on `faq_dir` instead.
+    """
+    return KnowledgeService.from_config(Config(DEFAULTS))
 
 
 @pytest.fixture

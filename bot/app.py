@@ -1,0 +1,112 @@
+"""The one place where a running bot is assembled: storage, knowledge, conversation, outbox,
+channels and background components, all from the configuration.
+
+A new channel (Zalo) or feature with a lifecycle (the reminder scheduler) plugs in by
+adding itself in `build_channels` or `build_components`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Protocol
+
+from bot.config import Config
+from bot.outbox import Outbox
+from bot.storage import Storage
+from handlers.conversation import Conversation
+from handlers.router import Services
+from knowledge.service import KnowledgeService
+
+log = logging.getLogger(__name__)
+
+RETENTION_CHECK_SECONDS = 6 * 3600
+
+
+class Component(Protocol):
+    """Something that runs alongside the bot: a channel, a timer."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class App:
+    """Everything one running bot is made of."""
+
+    def __init__(self, config: Config, knowledge: KnowledgeService | None = None) -> None:
+        """`knowledge` may be given to share one loaded knowledge base (tests, tools)."""
+        self.config = config
+        self.storage = Storage.open(
+            config.get("storage.path"), int(config.get("storage.retention_days"))
+        )
+        self.knowledge = knowledge or KnowledgeService.from_config(config)
+        self.services = Services(knowledge=self.knowledge, config=config, storage=self.storage)
+        self.conversation = Conversation(self.services)
+        self.outbox = Outbox()
+        self.channels: list[Component] = build_channels(self)
+        self.components: list[Component] = build_components(self)
+        self._retention: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Start the outbox first (channels queue into it), then components and channels."""
+        await self.outbox.start()
+        for component in [*self.components, *self.channels]:
+            await component.start()
+        self._retention = asyncio.create_task(self._enforce_retention(), name="retention")
+
+    async def stop(self) -> None:
+        """Stop receiving first, then everything else in reverse order."""
+        if self._retention is not None:
+            self._retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._retention
+        for component in reversed([*self.components, *self.channels]):
+            try:
+                await component.stop()
+            except Exception:
+                log.exception("stopping %r failed", component)
+        await self.outbox.stop()
+
+    async def _enforce_retention(self) -> None:
+        """Question text older than the retention period goes even if the bot never restarts."""
+        while True:
+            await asyncio.sleep(RETENTION_CHECK_SECONDS)
+            self.storage.purge_expired()
+
+
+def build_channels(app: App) -> list[Component]:
+    """The channels the configuration enables (a channel is enabled by its token)."""
+    channels: list[Component] = []
+    if app.config.get("telegram.token"):
+        from bot.telegram_channel import TelegramChannel  # only loaded when configured
+
+        channels.append(TelegramChannel(app.config, app.conversation, app.outbox, app.storage))
+    return channels
+
+
+def build_components(app: App) -> list[Component]:
+    """Background features that are not channels (e.g. the reminder timer)."""
+    return []
+
+
+async def run(config: Config) -> None:
+    """Run the configured channels until interrupted; with none, the local console chat."""
+    app = App(config)
+    if not app.channels:
+        from bot.console import chat  # the fallback that makes `make run` work anywhere
+
+        print("Chưa cấu hình kênh nào (telegram.token / TROLY06_TELEGRAM_TOKEN trống): "
+              "mở trò chuyện thử trên dòng lệnh.")
+        await app.start()
+        try:
+            await chat(app.conversation)
+        finally:
+            await app.stop()
+        return
+    await app.start()
+    try:
+        await asyncio.Event().wait()  # until Ctrl+C / SIGTERM cancels the main task
+    finally:
+        await app.stop()

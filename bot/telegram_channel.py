@@ -1,0 +1,334 @@
+"""Telegram: updates in (polling or webhook) → conversation → replies out through the outbox.
+
+The adapter only translates: a PTB `Update` becomes an `Incoming`, a `Reply` becomes
+messages (see telegram_render), PTB errors become the outbox's error kinds. Updates of
+different users run concurrently; one user's updates are handled in arrival order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ChatAction
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
+
+from bot.config import Config
+from bot.outbox import (
+    BLOCKED,
+    INTERACTIVE,
+    Blocked,
+    Outbox,
+    Outcome,
+    Outgoing,
+    Refused,
+    ResultCallback,
+    RetryLater,
+    TemporaryFailure,
+)
+from bot.storage import Storage
+from bot.telegram_render import render
+from handlers.conversation import Conversation
+from handlers.types import Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query"]
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # official links would crowd the answer
+
+
+class TelegramSender:
+    """The outbox's way to deliver a Reply to a Telegram chat."""
+
+    channel = CHANNEL
+
+    def __init__(self, bot: Any) -> None:
+        self.bot = bot
+        # Parts of split replies already delivered, so a retry after a 429 on part 2
+        # does not send part 1 again. Keyed by the Reply object the outbox retries.
+        self._delivered: dict[tuple[str, int], int] = {}
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Send every part of `reply`, translating PTB errors for the outbox."""
+        key = (chat_id, id(reply))
+        messages = render(reply)
+        try:
+            for index in range(self._delivered.get(key, 0), len(messages)):
+                message = messages[index]
+                await self.bot.send_message(
+                    chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
+                    text=message.html,
+                    parse_mode="HTML",
+                    reply_markup=message.markup,
+                    link_preview_options=NO_PREVIEW,
+                )
+                self._delivered[key] = index + 1
+        except RetryAfter as exc:
+            raise RetryLater(_seconds(exc.retry_after), str(exc)) from exc
+        except Forbidden as exc:
+            self._delivered.pop(key, None)
+            raise Blocked(str(exc)) from exc
+        except (BadRequest, InvalidToken) as exc:
+            self._delivered.pop(key, None)
+            raise Refused(str(exc)) from exc
+        except NetworkError as exc:  # includes TimedOut and 5xx
+            raise TemporaryFailure(str(exc)) from exc
+        self._delivered.pop(key, None)
+
+
+class KeyedLocks:
+    """One lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class TolerantRequest(HTTPXRequest):
+    """getUpdates transport that replaces updates PTB cannot parse by bare update ids.
+
+    PTB parses a whole batch at once: one malformed update would make it fetch the same
+    batch forever. A bare `{"update_id": N}` still advances the offset; the handler then
+    logs and skips it.
+    """
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:
+        data = super().parse_json_payload(payload)
+        result = data.get("result") if isinstance(data, dict) else None
+        if isinstance(result, list):
+            data["result"] = [_parsable(item) for item in result]
+        return data
+
+
+def _parsable(item: Any) -> Any:
+    try:
+        Update.de_json(item, None)  # type: ignore[arg-type]
+    except Exception as exc:
+        update_id = item.get("update_id") if isinstance(item, dict) else None
+        log.warning("malformed update %s skipped: %s", update_id, type(exc).__name__)
+        return {"update_id": update_id} if isinstance(update_id, int) else {"update_id": 0}
+    return item
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """The conversation event in a Telegram update, or None if there is none we handle."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None:
+        return None
+    common = {
+        "channel": CHANNEL,
+        "user_id": str(user.id),
+        "chat_id": str(chat.id),
+        "display_name": user.full_name or "",
+    }
+    query = update.callback_query
+    if query is not None:
+        if not query.data:
+            return None
+        message_id = str(query.message.message_id) if query.message else None
+        return Incoming(**common, button=query.data, message_id=message_id)
+    message = update.message
+    if message is None:
+        return None
+    contact = message.contact
+    if contact is not None and contact.user_id == user.id and contact.phone_number:
+        return Incoming(**common, phone=contact.phone_number, message_id=str(message.message_id))
+    if message.text:
+        return Incoming(**common, text=message.text, message_id=str(message.message_id))
+    return None
+
+
+class TelegramChannel:
+    """The Telegram bot: PTB Application in polling or webhook mode."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        config: Config,
+        conversation: Conversation,
+        outbox: Outbox,
+        storage: Storage | None = None,
+    ) -> None:
+        self.config = config
+        self.conversation = conversation
+        self.outbox = outbox
+        self.storage = storage
+        self.mode = str(config.get("telegram.mode", "polling"))
+        if self.mode not in ("polling", "webhook"):
+            raise ValueError(f"telegram.mode must be polling or webhook, not {self.mode!r}")
+        self.secret_token = config.get("telegram.secret_token") or secrets.token_urlsafe(32)
+        self.application = self._build_application()
+        self._locks = KeyedLocks()
+        self._webhook_runner: web.AppRunner | None = None
+
+    def _build_application(self) -> Application:
+        token = str(self.config.get("telegram.token"))
+        builder = (
+            Application.builder()
+            .token(token)
+            .base_url(str(self.config.get("telegram.base_url")))
+            .concurrent_updates(True)
+        )
+        if self.mode == "webhook":
+            builder = builder.updater(None)
+        else:
+            builder = builder.get_updates_request(TolerantRequest())
+        application = builder.build()
+        application.add_handler(TypeHandler(Update, self._on_update))
+        application.add_error_handler(self._on_error)
+        return application
+
+    async def start(self) -> None:
+        """Register the sender, the command menu, and start receiving updates."""
+        self.outbox.register(
+            TelegramSender(self.application.bot),
+            float(self.config.get("telegram.rate_per_second", 30)),
+            float(self.config.get("telegram.per_chat_interval", 1.0)),
+        )
+        await self.application.initialize()
+        await self._set_commands()
+        await self.application.start()
+        if self.mode == "webhook":
+            await self._start_webhook()
+        else:
+            await self.application.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES,
+                timeout=int(self.config.get("telegram.poll_timeout", 30)),
+            )
+        log.info("telegram channel started in %s mode", self.mode)
+
+    async def stop(self) -> None:
+        """Stop receiving, let handlers finish, close the HTTP client."""
+        if self._webhook_runner is not None:
+            await self._webhook_runner.cleanup()
+            self._webhook_runner = None
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def _set_commands(self) -> None:
+        commands = [BotCommand(name, text) for name, text in self.conversation.commands()]
+        try:
+            await self.application.bot.set_my_commands(commands)
+        except TelegramError as exc:  # a missing menu must not stop the bot
+            log.warning("setMyCommands failed: %s", exc)
+
+    async def _on_update(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle one update: answer the button press, show typing, queue the replies."""
+        incoming = to_incoming(update)
+        if incoming is None:
+            log.warning("update %s skipped: nothing a conversation can handle", update.update_id)
+            return
+        if update.callback_query is not None:
+            await self._quietly(update.callback_query.answer())
+        async with self._locks.hold(incoming.user_id):
+            await self._quietly(
+                self.application.bot.send_chat_action(int(incoming.chat_id), ChatAction.TYPING)
+            )
+            replies = await self.conversation.handle(incoming)
+            for reply in replies:
+                await self.outbox.submit(
+                    Outgoing(
+                        CHANNEL,
+                        incoming.chat_id,
+                        reply,
+                        priority=INTERACTIVE,
+                        on_result=self._outcome_handler(incoming.user_id),
+                    )
+                )
+
+    def _outcome_handler(self, user_id: str) -> ResultCallback:
+        """Mark a user inactive when Telegram says they blocked the bot."""
+
+        async def on_result(outcome: Outcome) -> None:
+            if outcome.status == BLOCKED and self.storage is not None:
+                self.storage.set_active(CHANNEL, user_id, False)
+            elif not outcome.ok:
+                log.warning("telegram reply not delivered: %s %s", outcome.status, outcome.detail)
+
+        return on_result
+
+    @staticmethod
+    async def _quietly(call: Any) -> None:
+        """Courtesy calls (typing, button acknowledgement) may fail without consequence."""
+        try:
+            await call
+        except TelegramError as exc:
+            log.debug("courtesy call failed: %s", exc)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling a telegram update", exc_info=context.error)
+
+    async def _start_webhook(self) -> None:
+        url = self.config.get("telegram.webhook_url")
+        if not url:
+            raise ValueError("telegram.mode is webhook but telegram.webhook_url is not set")
+        app = web.Application()
+        app.router.add_post(str(self.config.get("telegram.webhook_path")), self._webhook)
+        self._webhook_runner = web.AppRunner(app, access_log=None)
+        await self._webhook_runner.setup()
+        site = web.TCPSite(
+            self._webhook_runner,
+            str(self.config.get("telegram.webhook_listen")),
+            int(self.config.get("telegram.webhook_port")),
+        )
+        await site.start()
+        await self.application.bot.set_webhook(
+            url=str(url), secret_token=self.secret_token, allowed_updates=ALLOWED_UPDATES
+        )
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        """Accept an update only with the secret we gave Telegram; skip malformed bodies."""
+        given = request.headers.get(SECRET_HEADER)
+        if given is None:
+            return web.Response(status=401)
+        if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
+            return web.Response(status=403)
+        try:
+            update = Update.de_json(json.loads(await request.read()), self.application.bot)
+        except Exception as exc:  # 200 anyway: Telegram would resend a bad update forever
+            log.warning("malformed webhook update skipped: %s", type(exc).__name__)
+            return web.Response()
+        await self.application.update_queue.put(update)
+        return web.Response()
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

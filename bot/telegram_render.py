@@ -1,0 +1,132 @@
+"""Render a channel-agnostic `Reply` as Telegram messages: HTML-escaped, split, with keyboards.
+
+Answers are plain text written by admins and may contain `<`, `&` or anything a citizen
+typed, so every piece is escaped; the formatting (bold title, links) is ours. Telegram
+allows 4,096 characters per message: longer replies are split on line boundaries, and
+the keyboard goes on the last part so the buttons sit under the whole answer.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from handlers.payloads import MAX_PAYLOAD_BYTES
+from handlers.types import Reply
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE = 4096
+SHARE_PHONE_LABEL = "📱 Chia sẻ số điện thoại"
+SHARE_PHONE_TEXT = "Bấm nút bên dưới để chia sẻ số điện thoại của bạn."
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup
+
+
+@dataclass(frozen=True)
+class TelegramMessage:
+    """One sendMessage call: HTML text and an optional keyboard."""
+
+    html: str
+    markup: Markup | None = None
+
+
+def render(reply: Reply, limit: int = MAX_MESSAGE) -> list[TelegramMessage]:
+    """The messages that together show `reply`."""
+    parts = _pack(_lines(reply, limit), limit)
+    messages = [TelegramMessage(part) for part in parts]
+    inline = _inline_keyboard(reply)
+    if inline is not None:
+        messages[-1] = TelegramMessage(messages[-1].html, inline)
+    if reply.request_phone:
+        phone = ReplyKeyboardMarkup(
+            [[KeyboardButton(SHARE_PHONE_LABEL, request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+        if messages[0].markup is None:
+            messages[0] = TelegramMessage(messages[0].html, phone)
+        else:  # a message carries one keyboard: the contact button gets its own message
+            messages.append(TelegramMessage(html.escape(SHARE_PHONE_TEXT), phone))
+    return messages
+
+
+def _lines(reply: Reply, limit: int) -> list[str]:
+    """Escaped lines, none longer than `limit`."""
+    lines: list[str] = []
+    if reply.title:
+        lines.extend(f"<b>{piece}</b>" for piece in _escaped_pieces(reply.title, limit - 7))
+        lines.append("")
+    for line in reply.text.split("\n"):
+        lines.extend(_escaped_pieces(line, limit))
+    if reply.links:
+        lines.append("")
+    for link in reply.links:  # titles and URLs are short: a link never needs splitting
+        url = html.escape(link.url, quote=True)
+        lines.append(f'🔗 <a href="{url}">{html.escape(link.title[:200], quote=False)}</a>')
+    return lines
+
+
+def _escaped_pieces(line: str, limit: int) -> list[str]:
+    """Escape `line`, cutting it (between words when possible) into pieces within `limit`."""
+    escaped = html.escape(line, quote=False)
+    if _length(escaped) <= limit:
+        return [escaped]
+    pieces: list[str] = []
+    current = ""
+    for word in line.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if _length(html.escape(candidate, quote=False)) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(html.escape(current, quote=False))
+        current = word
+        while _length(html.escape(current, quote=False)) > limit:  # one enormous "word"
+            cut = limit // 6  # an escaped character is at most 6 long ("&quot;" is not used)
+            pieces.append(html.escape(current[:cut], quote=False))
+            current = current[cut:]
+    if current:
+        pieces.append(html.escape(current, quote=False))
+    return pieces
+
+
+def _pack(lines: list[str], limit: int) -> list[str]:
+    """Join lines into as few messages as fit; empty leading/trailing lines are dropped."""
+    parts: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if current and _length("\n".join([*current, line])) > limit:
+            parts.append("\n".join(current).strip("\n"))
+            current = []
+        current.append(line)
+    parts.append("\n".join(current).strip("\n"))
+    return [part for part in parts if part.strip()] or ["…"]
+
+
+def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    rows = []
+    for row in reply.buttons:
+        buttons = []
+        for button in row:
+            if len(button.payload.encode("utf-8")) > MAX_PAYLOAD_BYTES:
+                log.error("button %r dropped: payload over %d bytes", button.label,
+                          MAX_PAYLOAD_BYTES)
+                continue
+            buttons.append(InlineKeyboardButton(button.label, callback_data=button.payload))
+        if buttons:
+            rows.append(buttons)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def _length(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
