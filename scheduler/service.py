@@ -87,10 +87,13 @@ class ReminderService:
             await self._send_pending(occurrences)
         return self._next_wake(occurrences, now)
 
-    def open_occurrences(self, now: datetime) -> list[Occurrence]:
-        """Occurrences that may still need a reminder or escalation, created on first sight."""
+    def open_occurrences(self, now: datetime, ahead: timedelta | None = None) -> list[Occurrence]:
+        """Occurrences that may still need a reminder or escalation, created on first sight.
+
+        `ahead` widens the look-ahead (for listings); reminders only need the first offset.
+        """
         start = now - timedelta(days=self.policy.overdue_days + 2)
-        end = now + self.policy.earliest_lead()
+        end = now + max(ahead or timedelta(0), self.policy.earliest_lead())
         with self.db.conn:
             for task in self.db.execute(
                 "SELECT id, due_time, recurrence FROM tasks WHERE active = 1"
@@ -314,7 +317,7 @@ class ReminderService:
     def escalation_text(self, occ: Occurrence, leader_id: str) -> str:
         """What a leader sees about one overdue occurrence: who, in their groups, is late."""
         own = self.db.execute("SELECT group_id FROM members WHERE id = ?", [leader_id]).fetchone()
-        watched = self._watched_groups(own[0]) if own else set()
+        watched = self.watched_groups(own[0]) if own else set()
         late: dict[str, list[str]] = defaultdict(list)
         for member in self.members_not_done(occ):
             if member["group_id"] in watched:
@@ -324,7 +327,7 @@ class ReminderService:
             lines.append(f"• {self.group_name(group_id)}: {', '.join(names)}")
         return "\n".join(lines)
 
-    def _watched_groups(self, group_id: str) -> set[str]:
+    def watched_groups(self, group_id: str) -> set[str]:
         """A leader watches their own group and the groups of the units directly below."""
         rows = self.db.execute(
             """SELECT cg.id FROM work_groups g JOIN units child ON child.parent = g.unit
@@ -332,6 +335,14 @@ class ReminderService:
             [group_id],
         ).fetchall()
         return {group_id, *(row[0] for row in rows)}
+
+    def reachable_members(self, group_id: str) -> int:
+        """Members of a group who receive reminders (active, linked to a chat)."""
+        return self.db.execute(
+            """SELECT COUNT(*) FROM members
+               WHERE group_id = ? AND active = 1 AND chat_id IS NOT NULL""",
+            [group_id],
+        ).fetchone()[0]
 
     def group_name(self, group_id: str) -> str:
         row = self.db.execute("SELECT name FROM work_groups WHERE id = ?", [group_id]).fetchone()
