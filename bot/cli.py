@@ -7,13 +7,18 @@ an exit code; all of them are registered in `build_parser`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from bot.app import run
 from bot.config import ConfigError, load_config
+from bot.console import chat
+from handlers.conversation import Conversation
+from handlers.router import Services
 from knowledge.evaluation import DatasetError, evaluate, read_examples
 from knowledge.loader import KnowledgeLoadError, load_knowledge_base
 from knowledge.matcher import MatchResult
@@ -68,6 +73,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
             got = match.entry.id if match.entry else [c.entry.id for c in match.suggestions]
             print(f"  {args.file}:{example.line}: {example.question!r} cần {example.expected}, "
                   f"được {match.outcome} {got} ({match.score})")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run the configured channels; with none configured, the console chat."""
+    asyncio.run(run(load_config(args.config)))
+    return EXIT_OK
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    """Chat with the bot in this terminal, whatever channels are configured."""
+    config = load_config(args.config)
+    asyncio.run(chat(Conversation(Services(KnowledgeService.from_config(config), config))))
     return EXIT_OK
 
 
@@ -137,6 +155,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--kb", type=Path, help="thư mục FAQ thay cho cấu hình")
     ev.add_argument("--verbose", action="store_true", help="in từng câu sai")
     ev.set_defaults(func=cmd_eval)
+
+    for name, func, text in (("run", cmd_run, "chạy bot trên các kênh đã cấu hình"),
+                             ("chat", cmd_chat, "trò chuyện thử với bot ngay trên dòng lệnh")):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="tệp cấu hình")
+        sub.set_defaults(func=func)
     add_tasks_commands(commands)
     return parser
 

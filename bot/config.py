@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
         "webhook_port": 8443,
         "webhook_path": "/telegram",
         "secret_token": None,
+        "poll_timeout": 30,
     },
     "console": {
         "enabled": True,

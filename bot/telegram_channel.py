@@ -215,10 +215,11 @@ class TelegramChannel:
 
     async def start(self) -> None:
         """Register the sender, the command menu, and start receiving updates."""
+        rates = self.config.get("outbox.rates") or {}
         self.outbox.register(
             TelegramSender(self.application.bot),
-            float(self.config.get("telegram.rate_per_second", 30)),
-            float(self.config.get("telegram.per_chat_interval", 1.0)),
+            float(rates.get(CHANNEL, 25)),
+            float(self.config.get("outbox.per_chat_interval", 1.0)),
         )
         await self.application.initialize()
         await self._set_commands()

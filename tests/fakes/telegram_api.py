@@ -85,6 +85,11 @@ class FakeTelegram:
         """Queue a private text message from a user; returns the update."""
         return self.push({"message": self._message(user_id, name, text=text)})
 
+    def text_update(self, user_id: int, text: str, name: str = "An") -> dict[str, Any]:
+        """A text update that is not queued, for delivering by webhook."""
+        return {"update_id": next(self._update_ids),
+                "message": self._message(user_id, name, text=text)}
+
     def send_contact(self, user_id: int, phone: str, name: str = "An") -> dict[str, Any]:
         contact = {"phone_number": phone, "first_name": name, "user_id": user_id}
         return self.push({"message": self._message(user_id, name, contact=contact)})

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.app import App
 from bot.config import Config
@@ -36,7 +39,8 @@ def telegram_config(
     settings = {
         "telegram__token": TOKEN,
         "telegram__base_url": telegram_api.base_url,
-        "telegram__per_chat_interval": 0,
+        "outbox__per_chat_interval": 0,
+        "outbox__backoff_base": 0.01,
         "telegram__poll_timeout": 1,
         **bot_settings,
     }
@@ -47,6 +51,37 @@ def telegram_config(
 def knowledge(shipped_knowledge: KnowledgeService) -> KnowledgeService:
     """The knowledge the bot serves; specs with their own FAQ entries override this."""
     return shipped_knowledge
+
+
+LONG_ENTRY_ID = "tra-loi-rat-dai"
+READ = date(2026, 11, 22)
+HTML_ENTRY_ID = "ky-tu-dac-biet"
+
+
+@pytest.fixture
+def custom_knowledge(faq_dir: Path, make_config: Callable[..., Config]) -> KnowledgeService:
+    """The shipped FAQ plus an answer longer than one Telegram message and one full of
+    characters that mean something in HTML. Specs opt in by overriding `knowledge`."""
+    long_answer = "\n".join(f"{n}. Bước thứ {n}: mở ứng dụng VNeID và làm theo hướng dẫn "
+                            "trên màn hình, kiểm tra kỹ thông tin trước khi bấm gửi."
+                            for n in range(1, 40))[:3990]
+    entries = [
+        _entry(LONG_ENTRY_ID, "Hướng dẫn rất dài từng bước một?", long_answer),
+        _entry(HTML_ENTRY_ID, "Ký hiệu <b> & ký tự đặc biệt?",
+               "Gõ <script>alert(1)</script> & \"x < y\" không sao cả."),
+    ]
+    (faq_dir / "zz-test.yaml").write_text(yaml.safe_dump(entries, allow_unicode=True),
+                                         encoding="utf-8")
+    return KnowledgeService.from_config(make_config())
+
+
+def _entry(entry_id: str, question: str, answer: str) -> dict[str, Any]:
+    return {
+        "id": entry_id, "category": "ho-tro", "question": question,
+        "variants": [f"{question} biến thể {n}" for n in range(1, 5)],
+        "answer": answer, "links": [{"title": "Cổng <DVC> & VNeID", "url": "https://vneid.gov.vn/?a=1&b=2"}],
+        "sources": [{"url": "https://vneid.gov.vn", "read": READ}], "updated": READ,
+    }  # fmt: skip
 
 
 @pytest.fixture
