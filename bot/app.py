@@ -88,7 +88,13 @@ def build_channels(app: App) -> list[Component]:
 
 def build_components(app: App) -> list[Component]:
     """Background features that are not channels (e.g. the reminder timer)."""
-    return []
+    if not app.config.get("scheduler.enabled", True):
+        return []
+    from scheduler.app import Officials
+
+    officials = Officials.from_config(app.config, app.storage.db, app.outbox)
+    app.services.extras["officials"] = officials
+    return [officials]
 
 
 async def run(config: Config) -> None:

@@ -200,6 +200,10 @@ class Outbox:
         if self._running:
             lane.task = asyncio.create_task(self._run_lane(lane), name=f"outbox-{sender.channel}")
 
+    def serves(self, channel: str) -> bool:
+        """Whether a sender is registered for `channel` (a channel may be switched off)."""
+        return channel in self._lanes
+
     async def submit(self, outgoing: Outgoing) -> None:
         """Queue one message; returns at once, the outcome goes to `outgoing.on_result`."""
         if self._stopped:

@@ -215,6 +215,8 @@ class ReminderService:
         if member is None or not member[3] or member[2] is None:
             self._set_status([p.id for p in items], "skipped")
             return
+        if not self.outbox.serves(member[1]):  # channel not configured now: keep pending
+            return
         still_due = [p for p in keep if p.kind.startswith(ESCALATE) or self._not_done(p, member)]
         self._set_status(superseded + [p.id for p in keep if p not in still_due], "skipped")
         if not still_due:
