@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from typing import Protocol
 
 from bot.config import Config
-from bot.outbox import Outbox
+from bot.outbox import Outbox, RetryPolicy
 from bot.storage import Storage
 from handlers.conversation import Conversation
 from handlers.router import Services
@@ -44,7 +45,7 @@ class App:
         self.knowledge = knowledge or KnowledgeService.from_config(config)
         self.services = Services(knowledge=self.knowledge, config=config, storage=self.storage)
         self.conversation = Conversation(self.services)
-        self.outbox = Outbox()
+        self.outbox = Outbox(retry=retry_policy(config))
         self.channels: list[Component] = build_channels(self)
         self.components: list[Component] = build_components(self)
         self._retention: asyncio.Task[None] | None = None
@@ -76,6 +77,15 @@ class App:
             self.storage.purge_expired()
 
 
+def retry_policy(config: Config) -> RetryPolicy:
+    """The outbox's retry limits from the `outbox` section."""
+    return RetryPolicy(
+        max_attempts=int(config.get("outbox.max_attempts", 5)),
+        backoff_base=float(config.get("outbox.backoff_base", 1.0)),
+        backoff_max=float(config.get("outbox.backoff_max", 60.0)),
+    )
+
+
 def build_channels(app: App) -> list[Component]:
     """The channels the configuration enables (a channel is enabled by its token)."""
     channels: list[Component] = []
@@ -101,6 +111,9 @@ async def run(config: Config) -> None:
     """Run the configured channels until interrupted; with none, the local console chat."""
     app = App(config)
     if not app.channels:
+        if not config.get("console.enabled", True):
+            print("Chưa cấu hình kênh nào (telegram.token trống) và console.enabled là false.")
+            return
         from bot.console import chat  # the fallback that makes `make run` work anywhere
 
         print("Chưa cấu hình kênh nào (telegram.token / TROLY06_TELEGRAM_TOKEN trống): "
@@ -111,8 +124,14 @@ async def run(config: Config) -> None:
         finally:
             await app.stop()
         return
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(signum, stop.set)
     await app.start()
+    print(f"Trợ lý 06 đang chạy ({len(app.channels)} kênh). Ctrl+C để dừng.")
     try:
-        await asyncio.Event().wait()  # until Ctrl+C / SIGTERM cancels the main task
+        await stop.wait()
     finally:
         await app.stop()
