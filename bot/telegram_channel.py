@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
+MAX_PARTIAL_REPLIES = 1000
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # official links would crowd the answer
 
 
@@ -65,15 +66,16 @@ class TelegramSender:
     def __init__(self, bot: Any) -> None:
         self.bot = bot
         # Parts of split replies already delivered, so a retry after a 429 on part 2
-        # does not send part 1 again. Keyed by the Reply object the outbox retries.
-        self._delivered: dict[tuple[str, int], int] = {}
+        # does not send part 1 again. Keyed by the identity of the Reply the outbox retries;
+        # the Reply is kept in the value so its id cannot be reused while the entry lives.
+        self._delivered: dict[tuple[str, int], tuple[Reply, int]] = {}
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Send every part of `reply`, translating PTB errors for the outbox."""
         key = (chat_id, id(reply))
         messages = render(reply)
         try:
-            for index in range(self._delivered.get(key, 0), len(messages)):
+            for index in range(self._parts_done(key, reply), len(messages)):
                 message = messages[index]
                 await self.bot.send_message(
                     chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
@@ -82,7 +84,7 @@ class TelegramSender:
                     reply_markup=message.markup,
                     link_preview_options=NO_PREVIEW,
                 )
-                self._delivered[key] = index + 1
+                self._remember(key, reply, index + 1)
         except RetryAfter as exc:
             raise RetryLater(_seconds(exc.retry_after), str(exc)) from exc
         except Forbidden as exc:
@@ -94,6 +96,16 @@ class TelegramSender:
         except NetworkError as exc:  # includes TimedOut and 5xx
             raise TemporaryFailure(str(exc)) from exc
         self._delivered.pop(key, None)
+
+    def _parts_done(self, key: tuple[str, int], reply: Reply) -> int:
+        kept = self._delivered.get(key)
+        return kept[1] if kept is not None and kept[0] is reply else 0
+
+    def _remember(self, key: tuple[str, int], reply: Reply, parts: int) -> None:
+        self._delivered.pop(key, None)
+        self._delivered[key] = (reply, parts)
+        while len(self._delivered) > MAX_PARTIAL_REPLIES:  # replies the outbox gave up on
+            del self._delivered[next(iter(self._delivered))]
 
 
 class KeyedLocks:
