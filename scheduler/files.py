@@ -60,6 +60,7 @@ class _Reader:
         self.tz = tz
         self.codes: dict[str, str] = {}
         self.lines: dict[tuple[str, str], tuple[str, int]] = {}  # (kind, id) → where defined
+        self.task_refs: list[tuple[str, int, tuple[str, ...], tuple[str, ...]]] = []
 
     def problem(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -215,6 +216,7 @@ class _Reader:
         groups, units = self._names(name, item, "groups"), self._names(name, item, "units")
         if not groups and not units:
             self.problem(name, item.line, "nhiệm vụ phải giao cho 'groups' hoặc 'units'")
+        self.task_refs.append((name, item.line_of("id"), groups, units))
         if recurrence is None or due_time is None:
             return
         self.roster.tasks[ident] = TaskDef(
@@ -296,7 +298,7 @@ class _Reader:
                     line,
                     f"cấp '{unit.level}' không có trong levels ({', '.join(roster.levels)})",
                 )
-            if unit.parent is None:
+            if unit.parent is None or unit.level not in rank:
                 continue
             parent = roster.units.get(unit.parent)
             if parent is None:
@@ -312,12 +314,11 @@ class _Reader:
             if group.unit not in roster.units:
                 file, line = self.lines[("tổ công tác", group.id)]
                 self.problem(file, line, f"đơn vị '{group.unit}' của tổ không tồn tại")
-        for task in roster.tasks.values():
-            file, line = self.lines[("nhiệm vụ", task.id)]
-            for group in task.groups:
+        for file, line, groups, units in self.task_refs:
+            for group in groups:
                 if group not in roster.groups:
                     self.problem(file, line, f"tổ công tác '{group}' không tồn tại")
-            for unit in task.units:
+            for unit in units:
                 if unit not in roster.units:
                     self.problem(file, line, f"đơn vị '{unit}' không tồn tại")
 
