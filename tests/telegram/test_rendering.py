@@ -1,4 +1,5 @@
-"""What citizens see on Telegram: escaped HTML, bold titles, links, split long answers."""
+"""What citizens see on Telegram: escaped HTML, bold titles, links, split long answers
+(sent once each, even when a later part is rate limited)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,19 @@ async def test_a_long_answer_is_split_with_the_buttons_under_the_last_part(
     assert "reply_markup" not in first
     assert keyboard(second)[0] == f"fb:y:{LONG_ENTRY_ID}:0"
     assert second["text"].endswith("</a>")
+
+
+async def test_429_on_the_second_part_does_not_repeat_the_first(
+    bot: App, telegram_api: FakeTelegram
+) -> None:
+    telegram_api.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1,
+                      after=1)
+    telegram_api.press(CITIZEN, f"q:{LONG_ENTRY_ID}")
+    await telegram_api.wait_messages(CITIZEN, 3, timeout=5)
+    part1, failed, part2 = [m["text"] for m in telegram_api.sent("sendMessage", CITIZEN)]
+    assert failed == part2 != part1
+    await bot.outbox.join()
+    assert len(telegram_api.sent("sendMessage", CITIZEN)) == 3
 
 
 def test_every_piece_of_a_huge_reply_fits_and_nothing_is_lost() -> None:
