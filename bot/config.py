@@ -24,8 +24,8 @@ DEFAULTS: dict[str, Any] = {
         "faq_dir": None,  # None: the FAQ files shipped in the package
         "synonyms": None,  # None: the synonyms file shipped in the package
         "answer_threshold": 72.0,
-        "suggest_threshold": 50.0,
-        "answer_margin": 5.0,
+        "suggest_threshold": 68.0,
+        "answer_margin": 4.0,
         "max_suggestions": 3,
     },
     "storage": {
@@ -46,6 +46,31 @@ DEFAULTS: dict[str, Any] = {
         "webhook_path": "/telegram",
         "secret_token": None,
         "poll_timeout": 30,
+    },
+    "zalo_bot": {
+        "token": None,
+        "base_url": "https://bot-api.zaloplatforms.com/bot",
+        "mode": "polling",
+        "poll_timeout": 30,
+        "webhook_url": None,
+        "webhook_listen": "127.0.0.1",
+        "webhook_port": 8444,
+        "webhook_path": "/zalo-bot",
+        "secret_token": None,
+    },
+    "zalo_oa": {
+        "app_id": None,
+        "secret_key": None,
+        "app_secret": None,
+        "access_token": None,
+        "refresh_token": None,
+        "base_url": "https://openapi.zalo.me",
+        "oauth_url": "https://oauth.zaloapp.com/v4/oa/access_token",
+        "webhook_listen": "127.0.0.1",
+        "webhook_port": 8445,
+        "webhook_path": "/zalo-oa",
+        "max_event_age": 600,
+        "refresh_margin": 600,
     },
     "console": {
         "enabled": True,

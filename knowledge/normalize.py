@@ -86,13 +86,18 @@ class Normalizer:
     def __init__(
         self,
         replacements: dict[tuple[str, ...], tuple[str, ...]],
-        fillers: set[tuple[str, ...]],
+        fillers: list[str],
         stopwords: frozenset[str],
     ) -> None:
         self.replacements = replacements
-        self.fillers = fillers
         self.stopwords = stopwords
-        self._longest = max((len(k) for k in [*replacements, *fillers]), default=1)
+        # folded filler words -> the diacritics each spelling requires (None: any)
+        self._fillers: dict[tuple[str, ...], list[tuple[str | None, ...]]] = {}
+        for filler in fillers:
+            words = split_words(filler)
+            required = tuple(accented_form(w) if has_diacritics(w) else None for w in words)
+            self._fillers.setdefault(tuple(fold(w) for w in words), []).append(required)
+        self._longest = max((len(k) for k in [*replacements, *self._fillers]), default=1)
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> Normalizer:
@@ -108,7 +113,7 @@ class Normalizer:
             target = tuple(fold(w) for w in split_words(str(canonical)))
             for spelling in spellings:
                 replacements[tuple(fold(w) for w in split_words(str(spelling)))] = target
-        fillers = {tuple(_filler_word(w) for w in split_words(str(f))) for f in data["fillers"]}
+        fillers = [str(f) for f in data["fillers"]]
         stopwords = frozenset(fold(w) for s in data["stopwords"] for w in split_words(str(s)))
         return cls(replacements, fillers, stopwords)
 
@@ -151,25 +156,16 @@ class Normalizer:
         return 1, None
 
     def _is_filler(self, span: tuple[str, ...], accents: list[str | None]) -> bool:
-        """A filler matches if each typed word agrees with it: by diacritics when typed."""
-        typed = tuple(a if a is not None else w for w, a in zip(span, accents, strict=True))
-        for filler in self.fillers:
-            if len(filler) == len(span) and all(
-                _filler_agrees(f, t, w) for f, t, w in zip(filler, typed, span, strict=True)
-            ):
-                return True
-        return False
+        """A filler matches if every word typed with diacritics carries the filler's own.
 
-
-def _filler_word(word: str) -> str:
-    return accented_form(word) if has_diacritics(word) else word
-
-
-def _filler_agrees(filler_word: str, typed: str, folded: str) -> bool:
-    """`typed` is the accented form if the user typed diacritics, else the folded word."""
-    if typed == folded:  # typed without diacritics: compare folded forms
-        return fold(filler_word.rstrip("12345")) == folded
-    return filler_word == typed
+        `required` holds None for a filler word written without diacritics: then the
+        typed word must have none either (the filler "nha" is not the word "nhà").
+        """
+        return any(
+            all(typed is None or need == typed
+                for need, typed in zip(required, accents, strict=True))
+            for required in self._fillers.get(span, ())
+        )  # fmt: skip
 
 
 def _check_synonyms(name: str, data: object) -> list[Problem]:

@@ -1,0 +1,53 @@
+"""Normalisation: the many ways citizens type one question come out the same."""
+
+import unicodedata
+
+from knowledge.normalize import accented_form, fold
+
+
+def test_diacritics_case_and_d_stroke_fold_away(normalizer):
+    assert normalizer.normalize("ĐĂNG KÝ Định Danh").text == "dang ky dinh danh"
+
+
+def test_nfc_and_nfd_input_give_the_same_result(normalizer):
+    text = "Làm căn cước cho con dưới 14 tuổi ở đâu"
+    assert normalizer.normalize(unicodedata.normalize("NFD", text)) == normalizer.normalize(text)
+
+
+def test_punctuation_emoji_zero_width_and_spaces_are_ignored(normalizer):
+    assert normalizer.normalize("  mật\u200b khẩu!!! 😭😭   vneid???").text == "mat khau vneid"
+
+
+def test_teencode_and_abbreviations_expand(normalizer):
+    assert normalizer.normalize("ko nhận đc otp").text == "khong nhan duoc ma otp"
+    assert normalizer.normalize("quen mk tk vnied").text == "quen mat khau tai khoan vneid"
+    assert normalizer.normalize("đổi sdt").text == "doi so dien thoai"
+    assert normalizer.normalize("làm cccd").text == "lam can cuoc"
+    assert normalizer.normalize("vn eid").text == "vneid"
+
+
+def test_politeness_fillers_are_dropped(normalizer):
+    assert normalizer.normalize("Cho em hỏi ạ, ad ơi quên mật khẩu ạ").text == "quen mat khau"
+
+
+def test_a_filler_only_matches_when_its_diacritics_agree(normalizer):
+    # "nhà" (house) is a real word; the chat particle "nha" is not.
+    assert normalizer.normalize("nhận thẻ tại nhà").text == "nhan the tai nha"
+    assert normalizer.normalize("nhận thẻ tại nhà nha").text == "nhan the tai nha"
+
+
+def test_old_and_new_tone_placement_are_the_same_word():
+    assert accented_form("hoà") == accented_form("hòa")
+    assert accented_form("thuỷ") == accented_form("thủy")
+    assert accented_form("uý") == accented_form("úy")
+
+
+def test_typed_diacritics_are_remembered_per_word(normalizer):
+    road, sun = normalizer.normalize("đường"), normalizer.normalize("dương")
+    assert road.tokens == sun.tokens == ("duong",)
+    assert road.accents != sun.accents
+    assert normalizer.normalize("duong").accents == (None,)
+
+
+def test_fold_keeps_plain_ascii():
+    assert fold("vneid 2026") == "vneid 2026"
