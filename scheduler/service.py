@@ -366,8 +366,11 @@ class ReminderService:
     # -- timing ---------------------------------------------------------------------
 
     def _next_wake(self, occurrences: list[Occurrence], now: datetime) -> datetime:
-        """The earliest future reminder, escalation or snooze; at most a day away."""
-        candidates = [now + timedelta(days=1)]
+        """The earliest future reminder, escalation or snooze (a day away when none).
+
+        New tasks and retries are picked up by the timer's safety tick in between.
+        """
+        candidates = []
         for occ in occurrences:
             plan = self.policy.reminders(occ.due_at) + self.policy.escalations(occ.due_at)
             candidates += [moment for _, moment in plan if moment > now]
@@ -376,7 +379,7 @@ class ReminderService:
         ).fetchone()
         if row and row[0]:
             candidates.append(from_iso(row[0]))
-        return self.policy.outside_quiet(min(candidates))
+        return self.policy.outside_quiet(min(candidates, default=now + timedelta(days=1)))
 
     # -- what officials do ----------------------------------------------------------
 
