@@ -40,6 +40,8 @@ EVIDENCE_WEIGHT = 0.3
 EVIDENCE_SCALE = 2.25  # matched weight, in rarest-word units, that gives ~63% evidence
 ACCENT_PENALTY = 4.0  # per word whose typed diacritics disagree with the phrasing
 MAX_ACCENT_PENALTY = 12.0
+VAGUE_WORDS = 1
+VAGUE_ALLOWANCE = 8.0
 CORRECTED_WORD_CREDIT = 0.85  # a word matched only after typo correction counts a bit less
 
 
@@ -94,10 +96,7 @@ class Matcher:
         self._phrasings = [self._index_phrasings(e) for e in self._entries]
         self._vocab_of = [self._entry_vocabulary(e, p) for e, p in zip(
             self._entries, self._phrasings, strict=True)]
-        self._postings: dict[str, list[int]] = {}
-        for index, vocab in enumerate(self._vocab_of):
-            for token in vocab:
-                self._postings.setdefault(token, []).append(index)
+        self._postings = self._build_postings()
         count = max(len(self._entries), 1)
         self._idf = {t: math.log(1 + count / len(p)) for t, p in self._postings.items()}
         self._unknown_weight = math.log(1 + count) + 1.0
@@ -117,7 +116,8 @@ class Matcher:
         if not words:
             return MatchResult("fallback", None, 0.0, (), query.text)
         ranked = self.rank(query, words)
-        return self._decide(ranked, query.text)
+        vague = len(words) <= VAGUE_WORDS and all(w.known for w in words)
+        return self._decide(ranked, query.text, vague)
 
     def rank(self, query: Normalized, words: list[_QueryWord]) -> list[Candidate]:
         """Candidates best first, scored 0–100."""
@@ -138,16 +138,20 @@ class Matcher:
         ranked.sort(key=lambda c: c.score, reverse=True)
         return ranked
 
-    def _decide(self, ranked: list[Candidate], normalized: str) -> MatchResult:
+    def _decide(self, ranked: list[Candidate], normalized: str, vague: bool) -> MatchResult:
+        """A vague question (a single word we know, like "VNeID") says too little to be
+        answered, and too much for "I don't know": it always gets suggestions."""
         limits = self.thresholds
-        if not ranked or ranked[0].score < limits.suggest:
+        suggest = limits.suggest - (VAGUE_ALLOWANCE if vague else 0.0)
+        if not ranked or ranked[0].score < suggest:
             top = ranked[0].score if ranked else 0.0
             return MatchResult("fallback", None, top, (), normalized)
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if best.score >= limits.answer and best.score - runner_up >= limits.margin:
+        clear = best.score >= limits.answer and best.score - runner_up >= limits.margin
+        if clear and not vague:
             return MatchResult("answered", best.entry, best.score, (), normalized)
-        close = [c for c in ranked if c.score >= limits.suggest][: limits.max_suggestions]
+        close = [c for c in ranked if c.score >= suggest][: limits.max_suggestions]
         return MatchResult("suggested", None, best.score, tuple(close), normalized)
 
     # --- indexing -------------------------------------------------------------------------
@@ -170,6 +174,20 @@ class Matcher:
         for keyword in entry.keywords:
             tokens.update(self.normalizer.normalize(keyword).tokens)
         return frozenset(t for t in tokens if t not in self.normalizer.stopwords)
+
+    def _build_postings(self) -> dict[str, list[tuple[int, float]]]:
+        """word -> (entry index, share of the entry's phrasings using the word), most
+        central entries first, so that truncating a long list keeps the best ones."""
+        postings: dict[str, list[tuple[int, float]]] = {}
+        for index, (vocab, phrasings) in enumerate(
+            zip(self._vocab_of, self._phrasings, strict=True)
+        ):
+            for token in vocab:
+                share = sum(token in p.accents for p in phrasings) / len(phrasings)
+                postings.setdefault(token, []).append((index, share))
+        for entries in postings.values():
+            entries.sort(key=lambda posting: posting[1], reverse=True)
+        return postings
 
     def _spellings_seen(self) -> dict[str, frozenset[str]]:
         """Every accented spelling the knowledge base uses for each folded word."""
@@ -231,16 +249,17 @@ class Matcher:
     def _retrieve(self, words: list[_QueryWord]) -> list[int]:
         """Entry indexes sharing the most (weighted) words with the query, best first.
 
-        Rare words walk their posting lists; broad words (in many entries) only add to
-        entries already found, so one common word cannot make the query cost O(entries).
+        A word counts more in an entry where most phrasings use it. Rare words walk their
+        posting lists; broad words (in many entries) only add to entries already found,
+        so one common word cannot make the query cost O(entries).
         """
         scores: dict[int, float] = {}
         known = sorted((w for w in words if w.known), key=lambda w: w.weight, reverse=True)
         for word in known:
             postings = self._postings[word.token]
             if len(postings) <= self._broad or not scores:
-                for index in postings[: self._broad * 4]:
-                    scores[index] = scores.get(index, 0.0) + word.weight
+                for index, share in postings[: self._broad * 4]:
+                    scores[index] = scores.get(index, 0.0) + word.weight * (1 + share)
             else:
                 for index in scores:
                     if word.token in self._vocab_of[index]:
