@@ -93,6 +93,10 @@ def build_channels(app: App) -> list[Component]:
         from bot.telegram_channel import TelegramChannel  # only loaded when configured
 
         channels.append(TelegramChannel(app.config, app.conversation, app.outbox, app.storage))
+    if app.config.get("zalo_bot.token"):
+        from bot.zalo_bot_channel import ZaloBotChannel
+
+        channels.append(ZaloBotChannel(app.config, app.conversation, app.outbox, app.storage))
     return channels
 
 
@@ -116,8 +120,8 @@ async def run(config: Config) -> None:
             return
         from bot.console import chat  # the fallback that makes `make run` work anywhere
 
-        print("Chưa cấu hình kênh nào (telegram.token / TROLY06_TELEGRAM_TOKEN trống): "
-              "mở trò chuyện thử trên dòng lệnh.")
+        print("Chưa cấu hình kênh nào (telegram.token / TROLY06_TELEGRAM_TOKEN, zalo_bot.token "
+              "trống): mở trò chuyện thử trên dòng lệnh.")
         await app.start()
         try:
             await chat(app.conversation)

@@ -9,25 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
+from bot.plain_text import render
 from handlers.conversation import Conversation
-from handlers.types import Incoming, Reply
+from handlers.types import Incoming
 
 PROMPT = "Bạn: "
 QUIT_WORDS = {"/quit", "/thoat", "thoat", "thoát"}
-
-
-def render(reply: Reply) -> str:
-    """A reply as terminal text: title, text, links, then numbered choices."""
-    lines = []
-    if reply.title:
-        lines += [reply.title.upper(), ""]
-    lines.append(reply.text)
-    lines += [f"🔗 {link.title}: {link.url}" for link in reply.links]
-    buttons = reply.all_buttons()
-    if buttons:
-        lines.append("")
-        lines += [f"  {number}. {button.label}" for number, button in enumerate(buttons, 1)]
-    return "\n".join(lines)
 
 
 async def chat(

@@ -1,0 +1,173 @@
+"""Pieces the aiohttp-based channel adapters (Zalo Bot, Zalo OA) share.
+
+- `BoundedMap`: small memories (message ids already handled, a chat's last message id)
+  that must not grow without limit on a long-running bot.
+- `DeliveredParts`: which parts of a split reply already left, so a retry after a failure
+  on part 2 does not send part 1 again.
+- `Inbox`: one queue and one worker per channel between the webhook / polling loop and
+  the conversation. Webhooks answer at once (the platform does not wait on our matching)
+  and a user's messages are handled in arrival order.
+- `WebhookServer`: the small aiohttp server a webhook-mode channel listens on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+from aiohttp import web
+
+from bot.outbox import BLOCKED, INTERACTIVE, Outbox, Outcome, Outgoing, ResultCallback
+from bot.storage import Storage
+from handlers.conversation import Conversation
+from handlers.types import Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+MAX_REMEMBERED = 10_000
+MAX_PARTIAL_REPLIES = 1000
+
+
+class BoundedMap(Generic[K, V]):
+    """A dict that forgets its least recently written keys beyond `max_size`."""
+
+    def __init__(self, max_size: int = MAX_REMEMBERED) -> None:
+        self.max_size = max_size
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def put(self, key: K, value: V) -> None:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.max_size:
+            self._items.popitem(last=False)
+
+    def get(self, key: K) -> V | None:
+        return self._items.get(key)
+
+    def pop(self, key: K) -> None:
+        self._items.pop(key, None)
+
+    def first_time(self, key: K) -> bool:
+        """True the first time `key` is seen (remembering it), False for a duplicate."""
+        if key in self._items:
+            return False
+        self.put(key, None)  # type: ignore[arg-type]
+        return True
+
+
+class DeliveredParts:
+    """Count of parts already delivered per (chat, Reply) the outbox is still retrying.
+
+    Keyed by the identity of the Reply; the Reply is kept in the value so its id cannot be
+    reused by another Reply while the entry lives.
+    """
+
+    def __init__(self, max_size: int = MAX_PARTIAL_REPLIES) -> None:
+        self._parts: BoundedMap[tuple[str, int], tuple[Reply, int]] = BoundedMap(max_size)
+
+    def done(self, chat_id: str, reply: Reply) -> int:
+        kept = self._parts.get((chat_id, id(reply)))
+        return kept[1] if kept is not None and kept[0] is reply else 0
+
+    def record(self, chat_id: str, reply: Reply, parts: int) -> None:
+        self._parts.put((chat_id, id(reply)), (reply, parts))
+
+    def forget(self, chat_id: str, reply: Reply) -> None:
+        self._parts.pop((chat_id, id(reply)))
+
+
+class Inbox:
+    """Incoming events → conversation → outbox, one at a time in arrival order.
+
+    Handling is fast (matching and a few SQLite writes), so one worker per channel keeps
+    each user's order without per-user locks; sending is the outbox's job.
+    """
+
+    def __init__(
+        self,
+        channel: str,
+        conversation: Conversation,
+        outbox: Outbox,
+        storage: Storage | None = None,
+    ) -> None:
+        self.channel = channel
+        self.conversation = conversation
+        self.outbox = outbox
+        self.storage = storage
+        self._queue: asyncio.Queue[Incoming] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+
+    def put(self, incoming: Incoming) -> None:
+        self._queue.put_nowait(incoming)
+
+    async def start(self) -> None:
+        self._worker = asyncio.create_task(self._work(), name=f"inbox-{self.channel}")
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+
+    async def _work(self) -> None:
+        while True:
+            incoming = await self._queue.get()
+            try:
+                await self.answer(incoming)
+            except Exception:  # one bad event must not stop the channel
+                log.exception("%s event could not be handled", self.channel)
+
+    async def answer(self, incoming: Incoming) -> None:
+        """Queue the conversation's replies to `incoming` for sending."""
+        for reply in await self.conversation.handle(incoming):
+            await self.outbox.submit(
+                Outgoing(
+                    self.channel,
+                    incoming.chat_id,
+                    reply,
+                    priority=INTERACTIVE,
+                    on_result=self._outcome_handler(incoming.user_id),
+                )
+            )
+
+    def _outcome_handler(self, user_id: str) -> ResultCallback:
+        """Mark a user inactive when the platform says they blocked or left us."""
+
+        async def on_result(outcome: Outcome) -> None:
+            if outcome.status == BLOCKED and self.storage is not None:
+                self.storage.set_active(self.channel, user_id, False)
+            elif not outcome.ok:
+                log.warning("%s reply not delivered: %s %s", self.channel, outcome.status,
+                            outcome.detail)
+
+        return on_result
+
+
+Route = Callable[[web.Request], Awaitable[web.Response]]
+
+
+class WebhookServer:
+    """One POST route on its own address and port (put a TLS reverse proxy in front)."""
+
+    def __init__(self, listen: str, port: int, path: str, route: Route) -> None:
+        self.listen, self.port, self.path, self.route = listen, port, path, route
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post(self.path, self.route)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.listen, self.port).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

@@ -1,0 +1,314 @@
+"""Zalo Bot Platform: updates in (getUpdates polling or webhook) → conversation → outbox.
+
+The platform looks like Telegram's Bot API but is simpler: POST `<base_url><token>/<method>`
+with a JSON body, answers `{ok, result | error_code, description}` (HTTP 200 alone is not
+success), one update per getUpdates call with no update id ("no update" is error 408),
+plain text only (1–2,000 characters), no buttons. So replies are rendered as plain text
+with numbered choices, split at 2,000 characters, and duplicates are recognised by
+`message_id`. See ../shared/platforms.md for the facts and what is unverified.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import secrets
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import retry_policy
+from bot.channel_kit import BoundedMap, DeliveredParts, Inbox, WebhookServer
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.outbox import Blocked, Outbox, Refused, RetryLater, SendError, TemporaryFailure
+from bot.plain_text import render_parts
+from bot.storage import Storage
+from handlers.conversation import Conversation, LastButtons
+from handlers.types import Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo_bot"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"
+MAX_TEXT = 2000
+NO_UPDATE = 408  # getUpdates found nothing within its timeout: normal
+TEXT_EVENT = "message.text.received"
+DEFAULT_RETRY_AFTER = 5.0
+
+
+class ZaloBotError(Exception):
+    """The API answered `ok: false` (or no JSON): `code` is its error_code or HTTP status."""
+
+    def __init__(self, code: int, description: str) -> None:
+        super().__init__(f"{code} {description}".strip())
+        self.code = code
+        self.description = description
+        self.retry_after: float | None = None
+
+
+class ZaloBotUnreachable(Exception):
+    """The API could not be reached or timed out (network trouble, not an answer)."""
+
+
+class MalformedUpdate(ValueError):
+    """An update without the fields every message has."""
+
+
+class ZaloBotApi:
+    """Calls the Bot API methods. Errors never carry the URL: it contains the token."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str) -> None:
+        self._session = session
+        self._prefix = f"{base_url}{token}/"
+
+    async def call(
+        self, method: str, payload: dict[str, Any] | None = None, timeout: float = 30.0
+    ) -> Any:
+        """The `result` of `method`, or ZaloBotError / ZaloBotUnreachable."""
+        try:
+            async with self._session.post(
+                self._prefix + method,
+                json=payload or {},
+                timeout=aiohttp.ClientTimeout(total=timeout),
+            ) as response:
+                status = response.status
+                try:
+                    body = await response.json(content_type=None)
+                except ValueError:
+                    body = None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ZaloBotUnreachable(f"{method}: {type(exc).__name__}") from None
+        if not isinstance(body, dict):
+            raise ZaloBotError(status, "answer is not a JSON object")
+        if body.get("ok") is not True:
+            raise _api_error(body, status)
+        return body.get("result")
+
+
+def _api_error(body: dict[str, Any], status: int) -> ZaloBotError:
+    code = body.get("error_code")
+    error = ZaloBotError(
+        code if isinstance(code, int) else status, str(body.get("description") or "")
+    )
+    parameters = body.get("parameters")
+    if isinstance(parameters, dict) and isinstance(parameters.get("retry_after"), int | float):
+        error.retry_after = float(parameters["retry_after"])
+    return error
+
+
+class ZaloBotSender:
+    """The outbox's way to deliver a Reply to a Zalo Bot chat."""
+
+    channel = CHANNEL
+
+    def __init__(self, api: ZaloBotApi, last_buttons: LastButtons | None = None) -> None:
+        self.api = api
+        self.last_buttons = last_buttons
+        self._delivered = DeliveredParts()
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Send every part; remember the choices so a typed number presses one of them.
+
+        Remembering here (not only in the conversation) makes numbers work on reminders,
+        which reach the chat through the outbox without a conversation turn.
+        """
+        parts = render_parts(reply, MAX_TEXT)
+        try:
+            for index in range(self._delivered.done(chat_id, reply), len(parts)):
+                await self.api.call("sendMessage", {"chat_id": chat_id, "text": parts[index]})
+                self._delivered.record(chat_id, reply, index + 1)
+        except ZaloBotUnreachable as exc:
+            raise TemporaryFailure(str(exc)) from None
+        except ZaloBotError as exc:
+            error = _send_error(exc)
+            if not isinstance(error, RetryLater | TemporaryFailure):
+                self._delivered.forget(chat_id, reply)
+            raise error from None
+        self._delivered.forget(chat_id, reply)
+        if self.last_buttons is not None and reply.buttons:
+            self.last_buttons.remember(CHANNEL, chat_id, [reply])
+
+
+def _send_error(exc: ZaloBotError) -> SendError:
+    """The outbox's name for an API refusal (Telegram-like codes; unknown ones are final)."""
+    if exc.code == 429:
+        return RetryLater(exc.retry_after or DEFAULT_RETRY_AFTER, str(exc))
+    if exc.code == 403:
+        return Blocked(str(exc))
+    if exc.code >= 500:
+        return TemporaryFailure(str(exc))
+    return Refused(str(exc))
+
+
+def unwrap(body: Any) -> Any:
+    """The update itself: webhooks are documented as `{ok, result}` but seen top-level."""
+    if isinstance(body, dict) and "result" in body and "event_name" not in body:
+        return body["result"]
+    return body
+
+
+def to_incoming(update: Any) -> Incoming | None:
+    """The conversation event in an update; None for events we do not answer (images…)."""
+    try:
+        message = update["message"]
+        event = update["event_name"]
+        sender, chat = message["from"], message["chat"]
+        user_id, chat_id, message_id = str(sender["id"]), str(chat["id"]), message["message_id"]
+    except KeyError as exc:
+        raise MalformedUpdate(f"missing {exc}") from None
+    except TypeError:
+        raise MalformedUpdate("not a JSON object where one is expected") from None
+    text = message.get("text")
+    if event != TEXT_EVENT or not isinstance(text, str) or not text.strip():
+        return None
+    return Incoming(
+        channel=CHANNEL,
+        user_id=user_id,
+        chat_id=chat_id,
+        display_name=str(sender.get("display_name") or ""),
+        text=text,
+        message_id=str(message_id),
+        numbered_choices=True,
+    )
+
+
+class ZaloBotChannel:
+    """The Zalo bot in polling or webhook mode."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        config: Config,
+        conversation: Conversation,
+        outbox: Outbox,
+        storage: Storage | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.config = config
+        self.conversation = conversation
+        self.outbox = outbox
+        self.clock = clock or SystemClock()
+        self.mode = str(config.get("zalo_bot.mode", "polling"))
+        if self.mode not in ("polling", "webhook"):
+            raise ValueError(f"zalo_bot.mode must be polling or webhook, not {self.mode!r}")
+        self.secret_token = str(config.get("zalo_bot.secret_token") or secrets.token_urlsafe(32))
+        self.poll_timeout = int(config.get("zalo_bot.poll_timeout", 30))
+        self.backoff = retry_policy(config).backoff
+        self.inbox = Inbox(CHANNEL, conversation, outbox, storage)
+        self._seen: BoundedMap[str, None] = BoundedMap()
+        self._session: aiohttp.ClientSession | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._server: WebhookServer | None = None
+        self.api: ZaloBotApi | None = None
+
+    async def start(self) -> None:
+        """Register the sender, then receive by webhook or by polling."""
+        self._session = aiohttp.ClientSession()
+        self.api = ZaloBotApi(
+            self._session, str(self.config.get("zalo_bot.base_url")),
+            str(self.config.get("zalo_bot.token")),
+        )
+        rates = self.config.get("outbox.rates") or {}
+        self.outbox.register(
+            ZaloBotSender(self.api, self.conversation.last_buttons),
+            float(rates.get(CHANNEL, 10)),
+            float(self.config.get("outbox.per_chat_interval", 1.0)),
+        )
+        await self.inbox.start()
+        if self.mode == "webhook":
+            await self._start_webhook()
+        else:
+            with contextlib.suppress(ZaloBotError, ZaloBotUnreachable):  # none may be set
+                await self.api.call("deleteWebhook")
+            self._poller = asyncio.create_task(self._poll(), name="zalo-bot-polling")
+        log.info("zalo bot channel started in %s mode", self.mode)
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
+        await self.inbox.stop()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def receive(self, body: Any) -> None:
+        """Queue one update (polled or posted) for the conversation, once per message_id."""
+        try:
+            incoming = to_incoming(unwrap(body))
+        except MalformedUpdate as exc:
+            log.warning("malformed zalo bot update skipped: %s", exc)
+            return
+        if incoming is None:
+            log.info("zalo bot update skipped: not a text message")
+            return
+        if not self._seen.first_time(incoming.message_id or ""):
+            log.info("duplicate zalo bot message %s skipped", incoming.message_id)
+            return
+        self.inbox.put(incoming)
+
+    async def _poll(self) -> None:
+        """Long-poll getUpdates forever; "no update" is normal, errors back off."""
+        assert self.api is not None
+        failures = 0
+        while True:
+            try:
+                result = await self.api.call(
+                    "getUpdates", {"timeout": self.poll_timeout}, timeout=self.poll_timeout + 10
+                )
+            except ZaloBotError as exc:
+                if exc.code == NO_UPDATE:
+                    failures = 0
+                    continue
+                failures += 1
+                log.warning("zalo bot getUpdates failed: %s", exc)
+                await self.clock.sleep(self.backoff(failures))
+                continue
+            except ZaloBotUnreachable as exc:
+                failures += 1
+                log.warning("zalo bot getUpdates failed: %s", exc)
+                await self.clock.sleep(self.backoff(failures))
+                continue
+            failures = 0
+            for update in result if isinstance(result, list) else [result]:
+                self.receive(update)
+
+    async def _start_webhook(self) -> None:
+        url = self.config.get("zalo_bot.webhook_url")
+        if not url:
+            raise ValueError("zalo_bot.mode is webhook but zalo_bot.webhook_url is not set")
+        self._server = WebhookServer(
+            str(self.config.get("zalo_bot.webhook_listen")),
+            int(self.config.get("zalo_bot.webhook_port")),
+            str(self.config.get("zalo_bot.webhook_path")),
+            self._webhook,
+        )
+        await self._server.start()
+        assert self.api is not None
+        await self.api.call("setWebhook", {"url": str(url), "secret_token": self.secret_token})
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        """Accept an update only with our secret; acknowledge and skip malformed bodies."""
+        given = request.headers.get(SECRET_HEADER)
+        if given is None:
+            return web.Response(status=401)
+        if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
+            return web.Response(status=403)
+        try:
+            body = json.loads(await request.read())
+        except ValueError:  # 200 anyway: the platform would resend a bad body forever
+            log.warning("malformed zalo bot webhook body skipped")
+            return web.Response()
+        self.receive(body)
+        return web.Response()
