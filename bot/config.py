@@ -164,15 +164,16 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.exists():
-        raise ConfigError(f"{path}: file not found (copy config.example.yaml to start one)")
+        raise ConfigError(f"{path}: không tìm thấy tệp (chép config.example.yaml để bắt đầu)")
     try:
         loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: invalid YAML ({getattr(exc, 'problem', exc)})") from exc
+        reason = getattr(exc, "problem", exc)
+        raise ConfigError(f"{path}{line}: lỗi cú pháp YAML ({reason})") from exc
     if not isinstance(loaded, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping of sections")
+        raise ConfigError(f"{path}: cấp ngoài cùng phải là các mục (telegram:, storage:, ...)")
     return loaded
 
 

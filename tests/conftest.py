@@ -14,6 +14,7 @@ import yaml
 
 from bot.config import DEFAULTS, Config, load_config
 from knowledge.service import KnowledgeService
+from tests.faq_files import write_faq_dir
 
 SHIPPED_FAQ = Path(__file__).resolve().parent.parent / "knowledge" / "faq"
 
@@ -33,6 +34,12 @@ def faq_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "faq"
     shutil.copytree(SHIPPED_FAQ, folder)
     return folder
+
+
+@pytest.fixture
+def make_faq_dir(tmp_path: Path) -> Callable[[dict[str, str]], Path]:
+    """A fresh FAQ folder from `{file name: yaml text}` (see tests/faq_files.py)."""
+    return lambda files: write_faq_dir(tmp_path / "small-faq", files)
 
 
 @pytest.fixture

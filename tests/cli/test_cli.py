@@ -1,0 +1,95 @@
+"""The `troly06` command line: exit codes, messages, JSON output and help for every command."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bot.cli import build_parser, main
+from tests.faq_files import entry_yaml
+
+
+def subcommand_parsers(parser: argparse.ArgumentParser, prefix: str = ""):
+    """Every (name, parser) pair, nested subcommands included."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield f"{prefix}{name}", sub, action
+                yield from subcommand_parsers(sub, f"{prefix}{name} ")
+
+
+def test_every_command_has_help():
+    for name, _, action in subcommand_parsers(build_parser()):
+        helps = {choice.dest: choice.help for choice in action._choices_actions}
+        assert helps.get(name.split()[-1]), f"'troly06 {name}' has no help text"
+
+
+def test_kb_check_passes_on_the_shipped_faq(capsys):
+    assert main(["kb", "check"]) == 0
+    assert capsys.readouterr().out.startswith("OK:")
+
+
+def test_kb_check_lists_problems_and_fails(make_faq_dir, capsys):
+    folder = make_faq_dir({"a.yaml": entry_yaml("mot", "Hỏi?", ["a", "b", "c", "d"],
+                                                 related="[khong-co]")})
+    assert main(["kb", "check", str(folder)]) == 1
+    out = capsys.readouterr()
+    assert f"{folder / 'a.yaml'}:1: related: không có mục nào có id 'khong-co'" in out.out
+    assert "1 lỗi" in out.err
+
+
+def test_ask_prints_one_json_object(capsys):
+    assert main(["ask", "quên mật khẩu vneid", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"outcome", "id", "score", "suggestions", "answer"}
+    assert result["outcome"] == "answered" and result["id"] == "quen-mat-khau"
+
+
+def test_ask_json_reads_one_question_per_line_from_stdin(monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("quên mật khẩu vneid\n\nthời tiết hôm nay\n"))
+    assert main(["ask", "--json"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["outcome"] for line in lines] == ["answered", "fallback"]
+    assert lines[1]["id"] is None and lines[1]["answer"] is None
+
+
+def test_ask_without_a_question_or_json_prints_usage(capsys):
+    assert main(["ask"]) == 2
+    assert "Cú pháp: troly06 ask" in capsys.readouterr().err
+
+
+def test_eval_prints_the_three_figures(tmp_path, capsys):
+    data = tmp_path / "set.jsonl"
+    data.write_text(
+        '{"question": "quên mật khẩu vneid", "expected": "quen-mat-khau"}\n'
+        '{"question": "giá vàng hôm nay", "expected": null}\n', encoding="utf-8")
+    assert main(["eval", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "top-1 accuracy: 100.0%" in out
+    assert "top-3 recall: 100.0%" in out
+    assert "off-topic fallback rate: 100.0%" in out
+
+
+def test_a_broken_eval_file_names_file_and_line(tmp_path, capsys):
+    data = tmp_path / "set.jsonl"
+    data.write_text('{"question": "a", "expected": null}\nkhông phải json\n', encoding="utf-8")
+    assert main(["eval", str(data)]) == 1
+    assert f"{data}:2:" in capsys.readouterr().err
+
+
+def test_a_missing_config_file_is_a_clear_error(tmp_path, capsys):
+    missing = tmp_path / "khong-co.yaml"
+    assert main(["--config", str(missing), "ask", "x"]) == 1
+    assert f"{missing}: không tìm thấy tệp" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [["--help"], ["kb", "--help"], ["ask", "--help"]])
+def test_the_installed_console_script_answers_help(args):
+    done = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0 and "troly06" in done.stdout

@@ -1,0 +1,45 @@
+"""The shipped knowledge base: it loads cleanly, covers every required topic, and matches
+the labelled development set well enough."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.evaluation import evaluate, read_examples
+from knowledge.loader import load_knowledge_base
+
+ROOT = Path(__file__).resolve().parents[2]
+TOPICS = ROOT.parent / "shared" / "faq-topics.yaml"
+DEV_SET = ROOT / "tests" / "data" / "dev.jsonl"
+
+
+def test_the_shipped_faq_loads_without_errors():
+    kb, report = load_knowledge_base()
+    assert report.errors == []
+    assert len(kb.entries) >= 53
+
+
+def test_every_entry_cites_a_source_with_a_read_date(shipped_knowledge):
+    for entry in shipped_knowledge.kb.entries.values():
+        assert entry.sources and all(s.read for s in entry.sources), entry.id
+
+
+@pytest.mark.skipif(not TOPICS.exists(), reason=f"{TOPICS} is not beside this clone (CI only)")
+def test_every_required_topic_is_an_entry_with_enough_variants(shipped_knowledge):
+    topics = yaml.safe_load(TOPICS.read_text(encoding="utf-8"))["topics"]
+    kb = shipped_knowledge.kb
+    missing = [t["id"] for t in topics if kb.get(t["id"]) is None]
+    assert missing == []
+    thin = [t["id"] for t in topics if len(kb.get(t["id"]).variants) < 4]
+    assert thin == []
+
+
+def test_dev_set_quality_holds(shipped_knowledge):
+    result = evaluate(shipped_knowledge, read_examples(DEV_SET))
+    assert result.on_topic >= 200 and result.off_topic >= 30
+    assert result.top1_accuracy >= 0.90, result.summary()
+    assert result.fallback_rate >= 0.90, result.summary()
+    assert result.wrong_answer_rate <= 0.03, result.summary()

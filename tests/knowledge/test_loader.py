@@ -1,0 +1,112 @@
+"""Loading FAQ files: every problem at once, as file:line: problem; errors never load."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from knowledge.loader import KnowledgeLoadError, load_knowledge_base
+from tests.faq_files import entry_yaml
+
+
+def load_errors(folder, normalizer) -> list[str]:
+    with pytest.raises(KnowledgeLoadError) as caught:
+        load_knowledge_base(folder, normalizer)
+    return [str(p) for p in caught.value.report.errors]
+
+
+VARIANTS = ["cách một", "cách hai", "cách ba", "cách bốn"]
+
+
+def test_a_valid_folder_loads_every_entry_in_file_order(make_faq_dir, normalizer):
+    folder = make_faq_dir({
+        "a.yaml": entry_yaml("mot", "Câu hỏi một?", VARIANTS, related="[hai]")
+        + entry_yaml("hai", "Chuyện khác hẳn?", ["khác một", "khác hai", "khác ba", "khác bốn"]),
+    })
+    kb, report = load_knowledge_base(folder, normalizer)
+    assert list(kb.entries) == ["mot", "hai"]
+    assert kb.get("mot").related == ("hai",)
+    assert [e.id for e in kb.in_category("chung")] == ["mot", "hai"]
+    assert report.errors == [] and report.warnings == []
+
+
+def test_a_yaml_syntax_error_names_file_and_line(make_faq_dir, normalizer):
+    folder = make_faq_dir({"hong.yaml": "- id: a\n  question: [chưa đóng\n  answer: x\n"})
+    (error,) = load_errors(folder, normalizer)
+    assert error.startswith(f"{folder / 'hong.yaml'}:3: lỗi cú pháp YAML")
+
+
+def test_unknown_and_missing_keys_are_reported_at_their_lines(make_faq_dir, normalizer):
+    text = entry_yaml("mot", "Câu hỏi?", VARIANTS, colour="đỏ")
+    text = text.replace("  updated: 2026-11-22\n", "")
+    folder = make_faq_dir({"a.yaml": text})
+    errors = load_errors(folder, normalizer)
+    name = folder / "a.yaml"
+    assert any(e.startswith(f"{name}:") and "khóa lạ 'colour'" in e for e in errors)
+    assert f"{name}:1: thiếu khóa bắt buộc 'updated'" in errors
+
+
+def test_duplicate_ids_across_files_point_at_both_places(make_faq_dir, normalizer):
+    folder = make_faq_dir({
+        "a.yaml": entry_yaml("mot", "Câu hỏi một?", VARIANTS),
+        "b.yaml": entry_yaml("mot", "Câu hỏi khác hẳn?", ["x một", "x hai", "x ba", "x bốn"]),
+    })
+    (error,) = load_errors(folder, normalizer)
+    assert error == f"{folder / 'b.yaml'}:1: id 'mot' trùng với {folder / 'a.yaml'}:1"
+
+
+def test_empty_and_overlong_answers_are_errors(make_faq_dir, normalizer):
+    folder = make_faq_dir({
+        "a.yaml": entry_yaml("trong", "Hỏi một?", VARIANTS).replace(
+            "  answer: |\n    Trả lời.\n", '  answer: ""\n')
+        + entry_yaml("dai", "Hỏi hai?", ["y một", "y hai", "y ba", "y bốn"], answer="x" * 4001),
+    })
+    errors = load_errors(folder, normalizer)
+    assert any("câu trả lời trống" in e for e in errors)
+    assert any("4001 ký tự, quá giới hạn" in e for e in errors)
+
+
+def test_related_ids_must_exist(make_faq_dir, normalizer):
+    folder = make_faq_dir({"a.yaml": entry_yaml("mot", "Hỏi?", VARIANTS, related="[khong-co]")})
+    (error,) = load_errors(folder, normalizer)
+    assert error == f"{folder / 'a.yaml'}:1: related: không có mục nào có id 'khong-co'"
+
+
+def test_the_same_variant_under_two_entries_is_an_error_even_spelled_differently(
+    make_faq_dir, normalizer
+):
+    folder = make_faq_dir({
+        "a.yaml": entry_yaml("mot", "Hỏi một?", ["Quên mật khẩu", *VARIANTS])
+        + entry_yaml("hai", "Hỏi hai khác?", ["quen mat khau!", "z một", "z hai", "z ba"]),
+    })
+    (error,) = load_errors(folder, normalizer)
+    assert "cách hỏi 'quen mat khau!' trùng với mục 'mot'" in error
+
+
+def test_all_problems_are_reported_together(make_faq_dir, normalizer):
+    folder = make_faq_dir({
+        "a.yaml": entry_yaml("mot", "Hỏi?", VARIANTS, related="[khong-co]"),
+        "b.yaml": "- id: [\n",
+    })
+    assert len(load_errors(folder, normalizer)) == 2
+
+
+def test_doubtful_content_is_a_warning_and_still_loads(make_faq_dir, normalizer):
+    folder = make_faq_dir({
+        "a.yaml": entry_yaml("mot", "Làm thẻ căn cước ở đâu?", ["chỉ một cách"])
+        + entry_yaml("hai", "Làm thẻ căn cước ở đâuu?", ["k một", "k hai", "k ba", "k bốn"],
+                     answer="dài " * 700),
+    })
+    kb, report = load_knowledge_base(folder, normalizer)
+    assert set(kb.entries) == {"mot", "hai"}
+    warnings = " | ".join(str(w) for w in report.warnings)
+    assert "nên có ít nhất 4" in warnings
+    assert "gần giống hệt mục 'mot'" in warnings
+    assert "Zalo sẽ tách" in warnings
+
+
+def test_text_is_stored_in_nfc_even_when_the_file_is_nfd(make_faq_dir, normalizer):
+    text = unicodedata.normalize("NFD", entry_yaml("mot", "Thẻ căn cước?", VARIANTS))
+    kb, _ = load_knowledge_base(make_faq_dir({"a.yaml": text}), normalizer)
+    assert kb.get("mot").question == unicodedata.normalize("NFC", "Thẻ căn cước?")
