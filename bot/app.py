@@ -87,7 +87,7 @@ def retry_policy(config: Config) -> RetryPolicy:
 
 
 def build_channels(app: App) -> list[Component]:
-    """The channels the configuration enables (a channel is enabled by its token)."""
+    """The channels the configuration enables (by its token; Zalo OA by its app_id)."""
     channels: list[Component] = []
     if app.config.get("telegram.token"):
         from bot.telegram_channel import TelegramChannel  # only loaded when configured
@@ -97,6 +97,10 @@ def build_channels(app: App) -> list[Component]:
         from bot.zalo_bot_channel import ZaloBotChannel
 
         channels.append(ZaloBotChannel(app.config, app.conversation, app.outbox, app.storage))
+    if app.config.get("zalo_oa.app_id"):
+        from bot.zalo_oa_channel import ZaloOAChannel
+
+        channels.append(ZaloOAChannel(app.config, app.conversation, app.outbox, app.storage))
     return channels
 
 
@@ -120,8 +124,8 @@ async def run(config: Config) -> None:
             return
         from bot.console import chat  # the fallback that makes `make run` work anywhere
 
-        print("Chưa cấu hình kênh nào (telegram.token / TROLY06_TELEGRAM_TOKEN, zalo_bot.token "
-              "trống): mở trò chuyện thử trên dòng lệnh.")
+        print("Chưa cấu hình kênh nào (telegram.token / TROLY06_TELEGRAM_TOKEN, zalo_bot.token, "
+              "zalo_oa.app_id trống): mở trò chuyện thử trên dòng lệnh.")
         await app.start()
         try:
             await chat(app.conversation)

@@ -1,0 +1,327 @@
+"""Zalo Official Account (API v3): signed webhook events in → conversation → CS messages out.
+
+Every event must carry `X-ZEvent-Signature: mac=<sha256(app_id + raw body + timestamp +
+OA secret key)>` and a fresh timestamp; anything else gets 401 and is not looked at, so a
+captured request cannot be replayed later. `user_send_text` is answered, `follow` greeted
+with the menu, `unfollow` marks the user inactive, other events are acknowledged and
+ignored. Replies go to the customer-service endpoint quoting the user's last `msg_id`
+(the free reply window); Zalo reports failures as HTTP 200 with `error != 0`. Outside the
+window Zalo refuses proactive messages: the outbox records them as refused, never retried.
+See ../shared/platforms.md for the facts and what is unverified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.channel_kit import BoundedMap, DeliveredParts, Inbox, WebhookServer
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.outbox import Blocked, Outbox, Refused, RetryLater, SendError, TemporaryFailure
+from bot.plain_text import render_parts
+from bot.storage import Storage
+from bot.zalo_oa_tokens import (
+    OAuthTokens,
+    TokenRefreshFailed,
+    TokenStore,
+    ZaloOAUnreachable,
+)
+from handlers.conversation import Conversation, LastButtons
+from handlers.types import Incoming, Reply
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "zalo_oa"
+SIGNATURE_HEADER = "X-ZEvent-Signature"
+CS_PATH = "/v3.0/oa/message/cs"
+MAX_TEXT = 2000
+TOKEN_INVALID = -216  # bad or expired access token: refresh and try once more
+NOT_FOLLOWER = -213  # the user does not follow the OA (any more)
+RATE_LIMITED = -32
+RETRY_AFTER = 60.0
+FREE_WINDOW = 48 * 3600  # replies quoting the user's message within this are free
+
+
+class ZaloOAError(Exception):
+    """The OA API answered with `error != 0` (or an HTTP error without a JSON body)."""
+
+    def __init__(self, code: int, message: str, http_status: int = 200) -> None:
+        super().__init__(f"error {code}: {message}".strip())
+        self.code = code
+        self.http_status = http_status
+
+
+class BadSignature(Exception):
+    """A webhook request whose signature, app or timestamp cannot be trusted."""
+
+
+def signature(app_id: str, raw_body: bytes, timestamp: str, secret_key: str) -> str:
+    """The `mac=` value Zalo computes: plain SHA-256 (not HMAC) of the four parts."""
+    digest = hashlib.sha256(
+        app_id.encode() + raw_body + timestamp.encode() + secret_key.encode()
+    ).hexdigest()
+    return f"mac={digest}"
+
+
+class ZaloOAApi:
+    """The customer-service message call, with the token refresh it may need."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, tokens: OAuthTokens):
+        self._session = session
+        self._url = base_url.rstrip("/") + CS_PATH
+        self.tokens = tokens
+
+    async def send_message(self, user_id: str, message: dict[str, Any]) -> dict[str, Any]:
+        """Send; on -216 refresh the token once (shared with concurrent senders) and resend."""
+        body = {"recipient": {"user_id": user_id}, "message": message}
+        access = await self.tokens.access_token()
+        try:
+            return await self._post(access, body)
+        except ZaloOAError as exc:
+            if exc.code != TOKEN_INVALID:
+                raise
+        fresh = await self.tokens.refresh(access)
+        return await self._post(fresh.access, body)
+
+    async def _post(self, access_token: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            async with self._session.post(
+                self._url, json=body, headers={"access_token": access_token},
+                timeout=aiohttp.ClientTimeout(total=30),
+            ) as response:
+                status = response.status
+                try:
+                    answer = await response.json(content_type=None)
+                except ValueError:
+                    answer = None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ZaloOAUnreachable(f"send: {type(exc).__name__}") from None
+        if not isinstance(answer, dict):
+            raise ZaloOAError(status, "answer is not a JSON object", status)
+        code = answer.get("error", 0)
+        if status != 200 or code != 0:
+            raise ZaloOAError(int(code or status), str(answer.get("message") or ""), status)
+        return answer
+
+
+class ZaloOASender:
+    """The outbox's way to deliver a Reply to an OA follower."""
+
+    channel = CHANNEL
+
+    def __init__(
+        self,
+        api: ZaloOAApi,
+        clock: Clock,
+        last_buttons: LastButtons | None = None,
+    ) -> None:
+        self.api = api
+        self.clock = clock
+        self.last_buttons = last_buttons
+        self._quotes: BoundedMap[str, tuple[str, float]] = BoundedMap()
+        self._delivered = DeliveredParts()
+
+    def user_wrote(self, user_id: str, msg_id: str) -> None:
+        """Remember the message to quote: replies quoting it are free for 48 hours."""
+        self._quotes.put(user_id, (msg_id, self.clock.monotonic()))
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        parts = render_parts(reply, MAX_TEXT)
+        quote = self._quote(chat_id)
+        try:
+            for index in range(self._delivered.done(chat_id, reply), len(parts)):
+                message: dict[str, Any] = {"text": parts[index]}
+                if quote is not None:
+                    message["quote_message_id"] = quote
+                await self.api.send_message(chat_id, message)
+                self._delivered.record(chat_id, reply, index + 1)
+        except (ZaloOAUnreachable, TokenRefreshFailed) as exc:
+            raise TemporaryFailure(str(exc)) from None
+        except ZaloOAError as exc:
+            error = _send_error(exc)
+            if not isinstance(error, RetryLater | TemporaryFailure):
+                self._delivered.forget(chat_id, reply)
+            raise error from None
+        self._delivered.forget(chat_id, reply)
+        if self.last_buttons is not None and reply.buttons:
+            self.last_buttons.remember(CHANNEL, chat_id, [reply])
+
+    def _quote(self, user_id: str) -> str | None:
+        kept = self._quotes.get(user_id)
+        if kept is None or self.clock.monotonic() - kept[1] > FREE_WINDOW:
+            return None
+        return kept[0]
+
+
+def _send_error(exc: ZaloOAError) -> SendError:
+    """The outbox's name for an OA error; unknown codes (window, quota…) are final."""
+    if exc.code == RATE_LIMITED or exc.http_status == 429:
+        return RetryLater(RETRY_AFTER, str(exc))
+    if exc.http_status >= 500 or exc.code == TOKEN_INVALID:
+        return TemporaryFailure(str(exc))
+    if exc.code == NOT_FOLLOWER:
+        return Blocked(str(exc))
+    return Refused(str(exc))
+
+
+class ZaloOAChannel:
+    """The OA webhook server and sender."""
+
+    name = CHANNEL
+
+    def __init__(
+        self,
+        config: Config,
+        conversation: Conversation,
+        outbox: Outbox,
+        storage: Storage | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        if storage is None:
+            raise ValueError("the zalo_oa channel keeps its tokens in storage: pass one")
+        self.app_id = str(config.get("zalo_oa.app_id"))
+        self.secret_key = str(config.get("zalo_oa.secret_key") or "")
+        if not self.secret_key:
+            raise ValueError("zalo_oa.secret_key is required to verify webhook signatures")
+        self.config = config
+        self.conversation = conversation
+        self.outbox = outbox
+        self.storage = storage
+        self.clock = clock or SystemClock()
+        self.max_age_ms = float(config.get("zalo_oa.max_event_age", 600)) * 1000
+        self.inbox = Inbox(CHANNEL, conversation, outbox, storage)
+        self._seen: BoundedMap[str, None] = BoundedMap()
+        self._session: aiohttp.ClientSession | None = None
+        self._server: WebhookServer | None = None
+        self.sender: ZaloOASender | None = None
+
+    async def start(self) -> None:
+        """Load or seed the tokens, register the sender, listen for events."""
+        self._session = aiohttp.ClientSession()
+        tokens = OAuthTokens(
+            self._session,
+            TokenStore(self.storage.db, self.app_id),
+            str(self.config.get("zalo_oa.oauth_url")),
+            str(self.config.get("zalo_oa.app_secret") or ""),
+            self.clock,
+            float(self.config.get("zalo_oa.refresh_margin", 600)),
+        )
+        tokens.seed(self.config.get("zalo_oa.access_token"),
+                    self.config.get("zalo_oa.refresh_token"))
+        api = ZaloOAApi(self._session, str(self.config.get("zalo_oa.base_url")), tokens)
+        self.sender = ZaloOASender(api, self.clock, self.conversation.last_buttons)
+        rates = self.config.get("outbox.rates") or {}
+        self.outbox.register(
+            self.sender,
+            float(rates.get(CHANNEL, 10)),
+            float(self.config.get("outbox.per_chat_interval", 1.0)),
+        )
+        await self.inbox.start()
+        self._server = WebhookServer(
+            str(self.config.get("zalo_oa.webhook_listen")),
+            int(self.config.get("zalo_oa.webhook_port")),
+            str(self.config.get("zalo_oa.webhook_path")),
+            self._webhook,
+        )
+        await self._server.start()
+        log.info("zalo oa channel started")
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
+        await self.inbox.stop()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        """401 for anything unsigned, mis-signed, for another app or stale; else handle."""
+        raw = await request.read()
+        try:
+            event = self._verified(raw, request.headers.get(SIGNATURE_HEADER))
+        except BadSignature as exc:
+            log.warning("zalo oa webhook rejected: %s", exc)
+            return web.Response(status=401)
+        self._dispatch(event)
+        return web.Response()
+
+    def _verified(self, raw: bytes, given: str | None) -> dict[str, Any]:
+        """The event, once its signature, app and timestamp are checked."""
+        if not given:
+            raise BadSignature("no signature")
+        try:
+            event = json.loads(raw)
+            app_id, timestamp = str(event["app_id"]), str(event["timestamp"])
+            sent_ms = float(timestamp)
+        except (ValueError, KeyError, TypeError):
+            raise BadSignature("body without app_id and timestamp") from None
+        expected = signature(app_id, raw, timestamp, self.secret_key)
+        if not hmac.compare_digest(given.strip().encode(), expected.encode()):
+            raise BadSignature("signature mismatch")
+        if app_id != self.app_id:
+            raise BadSignature("event for another app")
+        if abs(self.clock.now().timestamp() * 1000 - sent_ms) > self.max_age_ms:
+            raise BadSignature("stale timestamp (replay?)")
+        return event
+
+    def _dispatch(self, event: dict[str, Any]) -> None:
+        """Act on one verified event, once; events we do not serve are acknowledged."""
+        name = event.get("event_name")
+        try:
+            if name == "user_send_text":
+                self._on_text(event)
+            elif name == "follow":
+                self._on_follow(event)
+            elif name == "unfollow":
+                self._on_unfollow(event)
+            else:
+                log.info("zalo oa event %s ignored", name)
+        except (KeyError, TypeError) as exc:
+            log.warning("malformed zalo oa %s event skipped: %s", name, type(exc).__name__)
+
+    def _first_time(self, event: dict[str, Any], user_id: str) -> bool:
+        message = event.get("message")
+        msg_id = message.get("msg_id") if isinstance(message, dict) else None
+        key = msg_id or f"{event.get('event_name')}:{user_id}:{event.get('timestamp')}"
+        if self._seen.first_time(str(key)):
+            return True
+        log.info("duplicate zalo oa event %s skipped", event.get("event_name"))
+        return False
+
+    def _on_text(self, event: dict[str, Any]) -> None:
+        user_id = str(event["sender"]["id"])
+        message = event["message"]
+        text, msg_id = message["text"], str(message["msg_id"])
+        if not self._first_time(event, user_id):
+            return
+        assert self.sender is not None
+        self.sender.user_wrote(user_id, msg_id)
+        self.inbox.put(
+            Incoming(CHANNEL, user_id, user_id, text=str(text), message_id=msg_id,
+                     numbered_choices=True)
+        )
+
+    def _on_follow(self, event: dict[str, Any]) -> None:
+        """A new follower gets the same greeting and menu as /start."""
+        user_id = _follower(event)
+        if self._first_time(event, user_id):
+            self.inbox.put(Incoming(CHANNEL, user_id, user_id, text="/start",
+                                    numbered_choices=True))
+
+    def _on_unfollow(self, event: dict[str, Any]) -> None:
+        user_id = _follower(event)
+        if self._first_time(event, user_id):
+            self.storage.set_active(CHANNEL, user_id, False)
+
+
+def _follower(event: dict[str, Any]) -> str:
+    follower = event.get("follower") or event["sender"]
+    return str(follower["id"])

@@ -1,0 +1,148 @@
+"""Access tokens: refreshed before expiry and on -216, the single-use refresh token durable
+in SQLite before the new access token is used, one refresh for many concurrent senders,
+and what a crash between Zalo's rotation and our write leaves behind."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.clock import ManualClock
+from bot.outbox import Refused, TemporaryFailure
+from bot.storage import open_database
+from bot.zalo_oa_channel import ZaloOAApi, ZaloOASender
+from bot.zalo_oa_tokens import OAuthTokens, TokenStore
+from handlers.types import Reply
+from tests.fakes.zalo_oa_api import APP_ID, APP_SECRET, FIRST_ACCESS, FIRST_REFRESH, FakeZaloOA
+
+USER = "oa-user-7"
+MARGIN = 600
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def make_sender(
+    tmp_path: Path, zalo_oa: FakeZaloOA, clock: ManualClock
+) -> AsyncIterator[Callable[..., ZaloOASender]]:
+    """A sender as the channel builds it, on the database file under `tmp_path`; calling it
+    again is a restart of the bot (new process state, same database)."""
+    async with aiohttp.ClientSession() as session:
+
+        def make(refresh_token: str = FIRST_REFRESH) -> ZaloOASender:
+            tokens = OAuthTokens(
+                session, TokenStore(open_database(tmp_path / "t.db"), APP_ID),
+                zalo_oa.oauth_url, APP_SECRET, clock, MARGIN,
+            )
+            tokens.seed(FIRST_ACCESS, refresh_token)
+            return ZaloOASender(ZaloOAApi(session, zalo_oa.base_url, tokens), clock)
+
+        yield make
+
+
+def stored(tmp_path: Path) -> tuple[str, str]:
+    """The token pair as another process would read it from the database file."""
+    with sqlite3.connect(tmp_path / "t.db") as conn:
+        return conn.execute("SELECT access_token, refresh_token FROM zalo_oa_tokens").fetchone()
+
+
+async def test_a_rejected_token_is_refreshed_persisted_and_the_message_resent(
+    make_sender, zalo_oa: FakeZaloOA, tmp_path: Path
+) -> None:
+    sender = make_sender()
+    zalo_oa.expire_access_token()
+    await sender.send(USER, Reply("Xin chào"))
+    assert [(s.access_token, s.error) for s in zalo_oa.sends] == [
+        ("acc-0", -216), ("acc-1", 0)
+    ]
+    assert zalo_oa.refreshes == [
+        {"refresh_token": "ref-0", "app_id": APP_ID, "grant_type": "refresh_token"}
+    ]
+    assert stored(tmp_path) == ("acc-1", "ref-1")
+
+
+async def test_the_new_refresh_token_is_on_disk_before_the_new_access_token_is_used(
+    make_sender, zalo_oa: FakeZaloOA, tmp_path: Path
+) -> None:
+    on_disk_at_first_use: list[tuple[str, str]] = []
+    zalo_oa.on_send = lambda send: (
+        on_disk_at_first_use.append(stored(tmp_path)) if send.access_token == "acc-1" else None
+    )
+    sender = make_sender()
+    zalo_oa.expire_access_token()
+    await sender.send(USER, Reply("Xin chào"))
+    assert on_disk_at_first_use == [("acc-1", "ref-1")]
+
+
+async def test_the_token_is_refreshed_before_it_expires(
+    make_sender, zalo_oa: FakeZaloOA, clock: ManualClock
+) -> None:
+    sender = make_sender()
+    await sender.send(USER, Reply("một"))
+    await clock.advance(timedelta(hours=25).total_seconds() - MARGIN + 1)
+    await sender.send(USER, Reply("hai"))
+    assert [s.access_token for s in zalo_oa.sends] == ["acc-0", "acc-1"]
+    assert all(s.error == 0 for s in zalo_oa.sends)
+
+
+async def test_concurrent_senders_share_one_refresh(make_sender, zalo_oa: FakeZaloOA) -> None:
+    sender = make_sender()
+    zalo_oa.expire_access_token()
+    await asyncio.gather(*(sender.send(f"user-{n}", Reply("Nhắc việc")) for n in range(6)))
+    assert len(zalo_oa.refreshes) == 1
+    assert sum(1 for s in zalo_oa.sends if s.error == 0) == 6
+
+
+async def test_a_restart_uses_the_stored_tokens_not_the_configured_ones(
+    make_sender, zalo_oa: FakeZaloOA
+) -> None:
+    zalo_oa.expire_access_token()
+    await make_sender().send(USER, Reply("trước khi khởi động lại"))
+    await make_sender().send(USER, Reply("sau khi khởi động lại"))
+    assert [s.access_token for s in zalo_oa.sends if s.error == 0] == ["acc-1", "acc-1"]
+    assert len(zalo_oa.refreshes) == 1
+
+
+async def test_a_crash_between_refresh_and_persist_leaves_the_old_pair_and_asks_for_a_new_one(
+    make_sender, zalo_oa: FakeZaloOA, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    zalo_oa.hold_refresh = asyncio.Event()
+    zalo_oa.expire_access_token()
+    sending = asyncio.create_task(make_sender().send(USER, Reply("Xin chào")))
+    await zalo_oa.wait_for(lambda: zalo_oa.refreshes)
+    sending.cancel()  # the process dies: Zalo rotated the pair, we never saw the answer
+    with pytest.raises(asyncio.CancelledError):
+        await sending
+    assert stored(tmp_path) == ("acc-0", "ref-0")  # the old pair, whole, never half a pair
+    assert [s.access_token for s in zalo_oa.sends] == ["acc-0"]
+    zalo_oa.hold_refresh.set()
+
+    restarted = make_sender()
+    with pytest.raises(TemporaryFailure):  # reminders stay pending instead of being lost
+        await restarted.send(USER, Reply("Xin chào"))
+    assert "authorise the OA again" in caplog.text
+    assert "ref-0" not in caplog.text and "acc-" not in caplog.text
+
+    zalo_oa.refresh_token = "ref-new-consent"  # the admin authorised the OA again
+    await make_sender(refresh_token="ref-new-consent").send(USER, Reply("Xin chào"))
+    assert zalo_oa.texts(USER) == ["Xin chào"]
+    assert stored(tmp_path)[1] == zalo_oa.refresh_token
+
+
+async def test_a_user_outside_the_free_window_is_refused_not_retried(
+    make_sender, zalo_oa: FakeZaloOA
+) -> None:
+    zalo_oa.outside_window.add(USER)
+    with pytest.raises(Refused):
+        await make_sender().send(USER, Reply("Nhắc việc"))
