@@ -150,9 +150,11 @@ def _progress_block(officials: Officials, occ: Occurrence, watched: set[str]) ->
     lines = [f"{occ.title} — hạn {service.format_due(occ.due_at)}"]
     for group_id in sorted(occ.group_ids & watched):
         total = service.reachable_members(group_id)
-        lines.append(
-            f"• {service.group_name(group_id)}: {total - late[group_id]}/{total} đã hoàn thành"
-        )
+        line = f"• {service.group_name(group_id)}: {total - late[group_id]}/{total} đã hoàn thành"
+        refused = service.refused_members(occ.id, group_id)
+        if refused:
+            line += f" ({refused} người không nhận được nhắc việc: nền tảng từ chối)"
+        lines.append(line)
     return "\n".join(lines)
 
 

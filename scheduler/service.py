@@ -247,8 +247,11 @@ class ReminderService:
             elif outcome.status == BLOCKED:
                 self._set_status(ids, BLOCKED, detail=outcome.detail)
                 await self.member_blocked(member_id)
-            elif outcome.status == REFUSED:
+            elif outcome.status == REFUSED:  # final: the next reminder kind may get through
+                first = self._first_refusal(ids)
                 self._set_status(ids, REFUSED, detail=outcome.detail)
+                if first:
+                    await self.member_refused(member_id)
             else:  # failed for now: stays pending, the next tick tries again
                 log.warning("reminder to %s not delivered: %s", member_id, outcome.detail)
 
@@ -286,6 +289,46 @@ class ReminderService:
                 await self.outbox.submit(
                     Outgoing(leader.channel, leader.chat_id, Reply(text), BULK)
                 )
+
+    def _first_refusal(self, ids: list[int]) -> bool:
+        """Whether none of these deliveries' occurrences was refused for the member before,
+        so a leader hears once per task, not at every reminder kind."""
+        marks = ",".join("?" * len(ids))
+        row = self.db.execute(
+            f"""SELECT 1 FROM deliveries d JOIN deliveries mine
+                  ON mine.occurrence_id = d.occurrence_id AND mine.member_id = d.member_id
+                WHERE mine.id IN ({marks}) AND d.status = 'refused' LIMIT 1""",
+            ids,
+        ).fetchone()
+        return row is None
+
+    async def member_refused(self, member_id: str) -> None:
+        """The platform refused a reminder (e.g. Zalo OA outside its free window): tell the
+        member's leaders, who can reach them another way."""
+        row = self.db.execute(
+            "SELECT name, group_id FROM members WHERE id = ?", [member_id]
+        ).fetchone()
+        if row is None:
+            return
+        text = (
+            f"Không gửi được nhắc việc tới thành viên {row[0]} ({self.group_name(row[1])}): "
+            "nền tảng từ chối tin nhắn (ví dụ Zalo OA chỉ cho nhắn khi người nhận vừa nhắn "
+            "cho OA). Đề nghị nhắc trực tiếp và đề nghị thành viên nhắn cho OA."
+        )
+        for leader in leaders_of(self.db, [row[1]]):
+            if leader.id != member_id:
+                await self.outbox.submit(
+                    Outgoing(leader.channel, leader.chat_id, Reply(text), BULK)
+                )
+
+    def refused_members(self, occurrence_id: int, group_id: str) -> int:
+        """Members of a group whose reminders for an occurrence the platform refused."""
+        return self.db.execute(
+            """SELECT COUNT(DISTINCT d.member_id) FROM deliveries d
+               JOIN members m ON m.id = d.member_id
+               WHERE d.occurrence_id = ? AND m.group_id = ? AND d.status = 'refused'""",
+            [occurrence_id, group_id],
+        ).fetchone()[0]
 
     # -- messages -------------------------------------------------------------------
 
