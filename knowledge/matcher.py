@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
@@ -71,8 +72,7 @@ class MatchResult:
 @dataclass(frozen=True)
 class _Phrasing:
     text: str
-    accents: dict[str, frozenset[str]]  # folded word -> its accented forms in this phrasing
-    content: frozenset[str]  # the words that say what it is about (no stopwords)
+    words: Normalized  # folded tokens and the diacritics they were written with
 
 
 @dataclass(frozen=True)
@@ -157,23 +157,14 @@ class Matcher:
     # --- indexing -------------------------------------------------------------------------
 
     def _index_phrasings(self, entry: Entry) -> list[_Phrasing]:
-        phrasings = []
-        for raw in dict.fromkeys(entry.phrasings):
-            normalized = self.normalizer.normalize(raw)
-            accents: dict[str, set[str]] = {}
-            for token, accent in zip(normalized.tokens, normalized.accents, strict=True):
-                accents.setdefault(token, set()).add(accent or token)
-            content = frozenset(t for t in accents if t not in self.normalizer.stopwords)
-            phrasings.append(
-                _Phrasing(normalized.text, {t: frozenset(a) for t, a in accents.items()}, content)
-            )
-        return phrasings
+        normalize = self.normalizer.normalize
+        return [_Phrasing(n.text, n) for n in map(normalize, dict.fromkeys(entry.phrasings))]
 
     def _entry_vocabulary(self, entry: Entry, phrasings: list[_Phrasing]) -> frozenset[str]:
-        tokens = {t for p in phrasings for t in p.accents}
+        tokens = {t for p in phrasings for t in p.words.tokens}
         for keyword in entry.keywords:
             tokens.update(self.normalizer.normalize(keyword).tokens)
-        return frozenset(t for t in tokens if t not in self.normalizer.stopwords)
+        return frozenset(tokens - self.normalizer.stopwords)
 
     def _build_postings(self) -> dict[str, list[tuple[int, float]]]:
         """word -> (entry index, share of the entry's phrasings using the word), most
@@ -182,9 +173,9 @@ class Matcher:
         for index, (vocab, phrasings) in enumerate(
             zip(self._vocab_of, self._phrasings, strict=True)
         ):
+            uses = Counter(t for p in phrasings for t in set(p.words.tokens))
             for token in vocab:
-                share = sum(token in p.accents for p in phrasings) / len(phrasings)
-                postings.setdefault(token, []).append((index, share))
+                postings.setdefault(token, []).append((index, uses[token] / len(phrasings)))
         for entries in postings.values():
             entries.sort(key=lambda posting: posting[1], reverse=True)
         return postings
@@ -194,8 +185,8 @@ class Matcher:
         seen: dict[str, set[str]] = {}
         for phrasings in self._phrasings:
             for phrasing in phrasings:
-                for token, accents in phrasing.accents.items():
-                    seen.setdefault(token, set()).update(accents)
+                for token, accent in zip(phrasing.words.tokens, phrasing.words.accents, strict=True):
+                    seen.setdefault(token, set()).add(accent or token)
         return {token: frozenset(accents) for token, accents in seen.items()}
 
     # --- querying -------------------------------------------------------------------------
@@ -271,17 +262,20 @@ class Matcher:
         return sum(w.weight for w in words if w.known and w.token in vocab)
 
     def _phrasing_coverage(self, phrasing: _Phrasing, matched: set[str]) -> float:
-        weights = [self._idf.get(t, 0.0) for t in phrasing.content]
-        found = sum(self._idf.get(t, 0.0) for t in phrasing.content if t in matched)
-        return found / sum(weights) if weights and sum(weights) else 0.0
+        content = set(phrasing.words.tokens) - self.normalizer.stopwords
+        total = sum(self._idf.get(t, 0.0) for t in content)
+        found = sum(self._idf.get(t, 0.0) for t in content & matched)
+        return found / total if total else 0.0
 
     def _similarity(self, text: str, query: Normalized, phrasing: _Phrasing) -> float:
         """rapidfuzz similarity, less a penalty for each typed diacritic that disagrees."""
         score = fuzz.token_set_ratio(text, phrasing.text)
-        mismatches = sum(
-            1
-            for token, accent in zip(query.tokens, query.accents, strict=True)
-            if accent is not None and token in phrasing.accents
-            and accent not in phrasing.accents[token]
-        )
+        typed = [(t, a) for t, a in zip(query.tokens, query.accents, strict=True) if a]
+        if not typed:
+            return score
+        spelled: dict[str, set[str]] = {}
+        for token, accent in zip(phrasing.words.tokens, phrasing.words.accents, strict=True):
+            spelled.setdefault(token, set()).add(accent or token)
+        mismatches = sum(1 for t, a in typed if t in spelled and a not in spelled[t])
         return max(0.0, score - min(MAX_ACCENT_PENALTY, ACCENT_PENALTY * mismatches))
+

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from bot.yaml_lines import LocatedDict, LocatedList, Problem, load_located_yaml
@@ -48,6 +49,14 @@ def accented_form(word: str) -> str:
 
 def has_diacritics(word: str) -> bool:
     return fold(word) != word
+
+
+@lru_cache(maxsize=200_000)
+def word_forms(word: str) -> tuple[str, str | None]:
+    """(folded, accented form or None if typed without diacritics), cached: a knowledge
+    base of 100,000 phrasings repeats a few thousand distinct words."""
+    folded = fold(word)
+    return folded, (accented_form(word) if folded != word else None)
 
 
 def split_words(text: str) -> list[str]:
@@ -97,7 +106,10 @@ class Normalizer:
             words = split_words(filler)
             required = tuple(accented_form(w) if has_diacritics(w) else None for w in words)
             self._fillers.setdefault(tuple(fold(w) for w in words), []).append(required)
-        self._longest = max((len(k) for k in [*replacements, *self._fillers]), default=1)
+        # first word -> longest replacement or filler starting with it
+        self._longest_from: dict[str, int] = {}
+        for key in [*replacements, *self._fillers]:
+            self._longest_from[key[0]] = max(self._longest_from.get(key[0], 0), len(key))
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> Normalizer:
@@ -119,13 +131,18 @@ class Normalizer:
 
     def normalize(self, text: str) -> Normalized:
         """Fold, expand abbreviations and drop fillers; keep the typed diacritics per token."""
-        words = split_words(text)
-        folded = [fold(w) for w in words]
-        accents = [accented_form(w) if has_diacritics(w) else None for w in words]
+        forms = [word_forms(w) for w in split_words(text)]
+        folded = [f for f, _ in forms]
+        accents = [a for _, a in forms]
         tokens: list[str] = []
         token_accents: list[str | None] = []
         i = 0
-        while i < len(words):
+        while i < len(folded):
+            if folded[i] not in self._longest_from:  # the common case, kept cheap
+                tokens.append(folded[i])
+                token_accents.append(accents[i])
+                i += 1
+                continue
             step, replacement = self._match_at(folded, accents, i)
             if replacement is None:  # a plain word
                 tokens.append(folded[i])
@@ -147,7 +164,7 @@ class Normalizer:
 
         A filler yields an empty replacement; no match yields (1, None).
         """
-        for size in range(min(self._longest, len(folded) - i), 0, -1):
+        for size in range(min(self._longest_from.get(folded[i], 0), len(folded) - i), 0, -1):
             span = tuple(folded[i : i + size])
             if self._is_filler(span, accents[i : i + size]):
                 return size, ()
