@@ -182,11 +182,13 @@ class Matcher:
 
     def _spellings_seen(self) -> dict[str, frozenset[str]]:
         """Every accented spelling the knowledge base uses for each folded word."""
-        seen: dict[str, set[str]] = {}
+        pairs: set[tuple[str, str | None]] = set()
         for phrasings in self._phrasings:
             for phrasing in phrasings:
-                for token, accent in zip(phrasing.words.tokens, phrasing.words.accents, strict=True):
-                    seen.setdefault(token, set()).add(accent or token)
+                pairs.update(zip(phrasing.words.tokens, phrasing.words.accents, strict=True))
+        seen: dict[str, set[str]] = {}
+        for token, accent in pairs:
+            seen.setdefault(token, set()).add(accent or token)
         return {token: frozenset(accents) for token, accents in seen.items()}
 
     # --- querying -------------------------------------------------------------------------
@@ -248,13 +250,15 @@ class Matcher:
         known = sorted((w for w in words if w.known), key=lambda w: w.weight, reverse=True)
         for word in known:
             postings = self._postings[word.token]
+            weight = word.weight
             if len(postings) <= self._broad or not scores:
-                for index, share in postings[: self._broad * 4]:
-                    scores[index] = scores.get(index, 0.0) + word.weight * (1 + share)
+                for index, share in postings[: self._broad]:
+                    scores[index] = scores.get(index, 0.0) + weight * (1 + share)
             else:
+                vocab_of = self._vocab_of
                 for index in scores:
-                    if word.token in self._vocab_of[index]:
-                        scores[index] += word.weight
+                    if word.token in vocab_of[index]:
+                        scores[index] += weight
         return heapq.nlargest(RETRIEVAL_CANDIDATES, scores, key=scores.__getitem__)
 
     def _coverage(self, index: int, words: list[_QueryWord]) -> float:

@@ -106,6 +106,8 @@ class Normalizer:
             words = split_words(filler)
             required = tuple(accented_form(w) if has_diacritics(w) else None for w in words)
             self._fillers.setdefault(tuple(fold(w) for w in words), []).append(required)
+        # Repeated texts (keywords, common questions) are normalised once.
+        self._cached_normalize = lru_cache(maxsize=50_000)(self._normalize_uncached)
         # first word -> longest replacement or filler starting with it
         self._longest_from: dict[str, int] = {}
         for key in [*replacements, *self._fillers]:
@@ -131,6 +133,9 @@ class Normalizer:
 
     def normalize(self, text: str) -> Normalized:
         """Fold, expand abbreviations and drop fillers; keep the typed diacritics per token."""
+        return self._cached_normalize(text)
+
+    def _normalize_uncached(self, text: str) -> Normalized:
         forms = [word_forms(w) for w in split_words(text)]
         folded = [f for f, _ in forms]
         accents = [a for _, a in forms]
@@ -166,7 +171,7 @@ class Normalizer:
         """
         for size in range(min(self._longest_from.get(folded[i], 0), len(folded) - i), 0, -1):
             span = tuple(folded[i : i + size])
-            if self._is_filler(span, accents[i : i + size]):
+            if span in self._fillers and self._is_filler(span, accents[i : i + size]):
                 return size, ()
             if span in self.replacements:
                 return size, self.replacements[span]
@@ -181,7 +186,7 @@ class Normalizer:
         return any(
             all(typed is None or need == typed
                 for need, typed in zip(required, accents, strict=True))
-            for required in self._fillers.get(span, ())
+            for required in self._fillers[span]
         )  # fmt: skip
 
 
