@@ -22,7 +22,8 @@ import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal
+from itertools import chain
+from typing import Literal, NamedTuple
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -69,8 +70,7 @@ class MatchResult:
     normalized: str
 
 
-@dataclass(frozen=True)
-class _Phrasing:
+class _Phrasing(NamedTuple):
     text: str
     words: Normalized  # folded tokens and the diacritics they were written with
 
@@ -81,6 +81,11 @@ class _QueryWord:
     weight: float
     known: bool
     corrected: bool
+
+
+def _word_uses(phrasings: list[_Phrasing]) -> Counter[str]:
+    """How many of an entry's phrasings use each word."""
+    return Counter(chain.from_iterable(set(p.words.tokens) for p in phrasings))
 
 
 class Matcher:
@@ -94,15 +99,23 @@ class Matcher:
         self.thresholds = thresholds or Thresholds()
         self._entries = list(kb.entries.values())
         self._phrasings = [self._index_phrasings(e) for e in self._entries]
-        self._vocab_of = [self._entry_vocabulary(e, p) for e, p in zip(
-            self._entries, self._phrasings, strict=True)]
-        self._postings = self._build_postings()
+        self._texts = [[p.text for p in phrasings] for phrasings in self._phrasings]
+        uses = [_word_uses(phrasings) for phrasings in self._phrasings]
+        self._vocab_of = [
+            self._entry_vocabulary(e, u) for e, u in zip(self._entries, uses, strict=True)
+        ]
+        self._postings = self._build_postings(uses)
         count = max(len(self._entries), 1)
         self._idf = {t: math.log(1 + count / len(p)) for t, p in self._postings.items()}
         self._unknown_weight = math.log(1 + count) + 1.0
         self._evidence_scale = EVIDENCE_SCALE * math.log(1 + count)
         self._broad = max(50, int(count * BROAD_TOKEN_SHARE))
         self._vocabulary = sorted(self._postings)
+        self._holders = {  # broad words only: which entries use them, for set intersection
+            token: frozenset(index for index, _ in postings)
+            for token, postings in self._postings.items()
+            if len(postings) > self._broad
+        }
         self._spellings = self._spellings_seen()
 
     @property
@@ -128,11 +141,7 @@ class Matcher:
         for index in self._retrieve(words):
             mass = self._coverage(index, words)
             evidence = 1 - math.exp(-mass / self._evidence_scale)
-            closeness = max(
-                SIMILARITY_WEIGHT * self._similarity(text, query, phrasing)
-                + PHRASING_COVERAGE_WEIGHT * 100 * self._phrasing_coverage(phrasing, matched)
-                for phrasing in self._phrasings[index]
-            )
+            closeness = self._closeness(index, text, query, matched)
             score = closeness + 100 * (COVERAGE_WEIGHT * mass / total + EVIDENCE_WEIGHT * evidence)
             ranked.append(Candidate(self._entries[index], round(score, 1)))
         ranked.sort(key=lambda c: c.score, reverse=True)
@@ -160,22 +169,20 @@ class Matcher:
         normalize = self.normalizer.normalize
         return [_Phrasing(n.text, n) for n in map(normalize, dict.fromkeys(entry.phrasings))]
 
-    def _entry_vocabulary(self, entry: Entry, phrasings: list[_Phrasing]) -> frozenset[str]:
-        tokens = {t for p in phrasings for t in p.words.tokens}
+    def _entry_vocabulary(self, entry: Entry, uses: Counter[str]) -> frozenset[str]:
+        tokens = set(uses)
         for keyword in entry.keywords:
             tokens.update(self.normalizer.normalize(keyword).tokens)
         return frozenset(tokens - self.normalizer.stopwords)
 
-    def _build_postings(self) -> dict[str, list[tuple[int, float]]]:
+    def _build_postings(self, uses: list[Counter[str]]) -> dict[str, list[tuple[int, float]]]:
         """word -> (entry index, share of the entry's phrasings using the word), most
         central entries first, so that truncating a long list keeps the best ones."""
         postings: dict[str, list[tuple[int, float]]] = {}
-        for index, (vocab, phrasings) in enumerate(
-            zip(self._vocab_of, self._phrasings, strict=True)
-        ):
-            uses = Counter(t for p in phrasings for t in set(p.words.tokens))
+        for index, vocab in enumerate(self._vocab_of):
+            count = len(self._phrasings[index])
             for token in vocab:
-                postings.setdefault(token, []).append((index, uses[token] / len(phrasings)))
+                postings.setdefault(token, []).append((index, uses[index][token] / count))
         for entries in postings.values():
             entries.sort(key=lambda posting: posting[1], reverse=True)
         return postings
@@ -255,10 +262,8 @@ class Matcher:
                 for index, share in postings[: self._broad]:
                     scores[index] = scores.get(index, 0.0) + weight * (1 + share)
             else:
-                vocab_of = self._vocab_of
-                for index in scores:
-                    if word.token in vocab_of[index]:
-                        scores[index] += weight
+                for index in self._holders[word.token].intersection(scores):
+                    scores[index] += weight
         return heapq.nlargest(RETRIEVAL_CANDIDATES, scores, key=scores.__getitem__)
 
     def _coverage(self, index: int, words: list[_QueryWord]) -> float:
@@ -271,15 +276,32 @@ class Matcher:
         found = sum(self._idf.get(t, 0.0) for t in content & matched)
         return found / total if total else 0.0
 
-    def _similarity(self, text: str, query: Normalized, phrasing: _Phrasing) -> float:
-        """rapidfuzz similarity, less a penalty for each typed diacritic that disagrees."""
-        score = fuzz.token_set_ratio(text, phrasing.text)
+    def _closeness(self, index: int, text: str, query: Normalized, matched: set[str]) -> float:
+        """Best blend of similarity and phrasing coverage over an entry's phrasings.
+
+        rapidfuzz scores every phrasing in one call; the Python-side refinements (diacritic
+        penalty, phrasing coverage) only run while a phrasing could still beat the best.
+        """
+        phrasings = self._phrasings[index]
+        scored = process.extract(text, self._texts[index], scorer=fuzz.token_set_ratio,
+                                 limit=None)  # fmt: skip
+        best = 0.0
+        for _, similarity, position in scored:  # most similar first
+            if SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 <= best:
+                break
+            phrasing = phrasings[position]
+            similarity = max(0.0, similarity - self._accent_penalty(query, phrasing))
+            best = max(best, SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100
+                       * self._phrasing_coverage(phrasing, matched))  # fmt: skip
+        return best
+
+    def _accent_penalty(self, query: Normalized, phrasing: _Phrasing) -> float:
+        """Points off for each word typed with diacritics the phrasing spells otherwise."""
         typed = [(t, a) for t, a in zip(query.tokens, query.accents, strict=True) if a]
         if not typed:
-            return score
+            return 0.0
         spelled: dict[str, set[str]] = {}
         for token, accent in zip(phrasing.words.tokens, phrasing.words.accents, strict=True):
             spelled.setdefault(token, set()).add(accent or token)
         mismatches = sum(1 for t, a in typed if t in spelled and a not in spelled[t])
-        return max(0.0, score - min(MAX_ACCENT_PENALTY, ACCENT_PENALTY * mismatches))
-
+        return min(MAX_ACCENT_PENALTY, ACCENT_PENALTY * mismatches)
