@@ -36,10 +36,11 @@ from knowledge.normalize import Normalizer  # noqa: E402
 from knowledge.service import KnowledgeService  # noqa: E402
 
 DEV_SET = ROOT / "tests" / "data" / "dev.jsonl"
-SYLLABLES = (
-    "an bình hòa phú tân long thạnh mỹ hưng phước lợi đông tây nam bắc trung sơn hải thủy lâm "
-    "xuân thu hạ vĩnh quang minh đức thịnh khánh hiệp thới"
-).split(" ")
+SYLLABLES = [
+    "an", "bình", "hòa", "phú", "tân", "long", "thạnh", "mỹ", "hưng", "phước", "lợi", "đông",
+    "tây", "nam", "bắc", "trung", "sơn", "hải", "thủy", "lâm", "xuân", "thu", "hạ", "vĩnh",
+    "quang", "minh", "đức", "thịnh", "khánh", "hiệp", "thới",
+]
 
 
 def commune_name(rng: random.Random) -> str:

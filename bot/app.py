@@ -16,6 +16,7 @@ from typing import Protocol
 from bot.config import Config
 from bot.outbox import Outbox, RetryPolicy
 from bot.storage import Storage
+from handlers.admin import reload_data
 from handlers.conversation import Conversation
 from handlers.router import Services
 from knowledge.service import KnowledgeService
@@ -134,9 +135,10 @@ async def run(config: Config) -> None:
         return
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):  # not on Windows
+    with contextlib.suppress(NotImplementedError, AttributeError):  # no signals on Windows
+        for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signal.SIGHUP, reload_data, app.services)
     await app.start()
     print(f"Trợ lý 06 đang chạy ({len(app.channels)} kênh). Ctrl+C để dừng.")
     try:

@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.app import run
 from bot.config import ConfigError, load_config
 from bot.console import chat
+from bot.storage import Storage
 from handlers.conversation import Conversation
 from handlers.router import Services
 from knowledge.evaluation import DatasetError, evaluate, read_examples
@@ -89,6 +90,18 @@ def cmd_chat(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_kb_unanswered(args: argparse.Namespace) -> int:
+    """List the questions the bot could not answer outright, most asked first."""
+    config = load_config(args.config)
+    storage = Storage.open(config.get("storage.path"), int(config.get("storage.retention_days")))
+    rows = storage.unanswered(days=args.days, limit=args.limit)
+    if not rows:
+        print(f"Không có câu hỏi nào chưa trả lời được trong {args.days} ngày qua.")
+    for row in rows:
+        print(f"{row['times']:>4} lần ({row['fallbacks']} không biết)  {row['example']}")
+    return EXIT_OK
+
+
 def _knowledge_service(args: argparse.Namespace) -> KnowledgeService:
     """Knowledge from --kb if given, else from the configuration."""
     config = load_config(args.config)
@@ -143,6 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("path", nargs="?", type=Path, help="thư mục FAQ (mặc định: kho đóng gói)")
     check.add_argument("--synonyms", type=Path, help="tệp từ đồng nghĩa")
     check.set_defaults(func=cmd_kb_check)
+    unanswered = kb_commands.add_parser(
+        "unanswered", help="các câu người dân hỏi mà bot chưa trả lời được (nhiều nhất trước)")
+    unanswered.add_argument("--days", type=int, default=7, help="số ngày gần nhất (mặc định 7)")
+    unanswered.add_argument("--limit", type=int, default=30, help="số dòng tối đa")
+    unanswered.set_defaults(func=cmd_kb_unanswered)
 
     ask = commands.add_parser("ask", help="trả lời một câu hỏi (hoặc từng dòng stdin với --json)")
     ask.add_argument("question", nargs="?", help="câu hỏi")

@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
         "answer_margin": 4.0,
         "max_suggestions": 3,
     },
+    "admin": {
+        "users": [],  # "channel:user_id", e.g. "telegram:123456"
+    },
     "storage": {
         "path": "data/troly06.db",
         "retention_days": 180,
@@ -95,7 +98,6 @@ DEFAULTS: dict[str, Any] = {
         "quiet_end": "07:00",
         "snooze_minutes": 120,
         "done_scope": "member",
-        "admins": [],
         "safety_tick_minutes": 5,
     },
 }

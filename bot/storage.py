@@ -202,6 +202,19 @@ class Storage:
                 }
             )
 
+    def unanswered(self, days: int = 7, limit: int = 20) -> list[dict[str, object]]:
+        """Questions of the last `days` the bot could not answer outright, most asked first:
+        what admins should write FAQ entries (or variants) for."""
+        since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+        return list(self.db.query(
+            """SELECT min(text) AS example, normalized, count(*) AS times,
+                      sum(outcome = 'fallback') AS fallbacks, max(asked_at) AS last_asked
+               FROM questions
+               WHERE outcome != 'answered' AND asked_at >= ? AND normalized IS NOT NULL
+               GROUP BY normalized ORDER BY times DESC, last_asked DESC LIMIT ?""",
+            [since, limit],
+        ))  # fmt: skip
+
     def purge_expired(self, now: datetime | None = None) -> int:
         """Drop question text older than the retention period; keep outcome statistics."""
         cutoff = ((now or datetime.now(UTC)) - timedelta(days=self.retention_days)).isoformat()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from handlers.admin import ADMINS_ONLY, is_admin
 from handlers.router import Context, Router
 from handlers.types import Reply
 from scheduler.app import Officials
@@ -187,8 +188,8 @@ async def create_task(ctx: Context) -> list[Reply]:
     officials = _officials(ctx)
     if officials is None:
         return [Reply(NOT_ENABLED)]
-    if not officials.is_admin(ctx.incoming.channel, ctx.incoming.user_id):
-        return [Reply("Lệnh này chỉ dành cho quản trị viên.")]
+    if not is_admin(ctx):
+        return [Reply(ADMINS_ONLY)]
     parsed = _parse_create(ctx.args, officials)
     if isinstance(parsed, str):
         return [Reply(parsed)]

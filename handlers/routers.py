@@ -7,13 +7,14 @@ unique across features; text handlers run in this order until one answers, so th
 
 from __future__ import annotations
 
-from handlers import browse, faq, officials, smalltalk, start
+from handlers import admin, browse, faq, officials, smalltalk, start
 from handlers.router import Router
 
 ROUTERS: list[Router] = [
     start.router,
     browse.router,
     officials.router,
+    admin.router,
     smalltalk.router,
     faq.router,  # last: answers every remaining text
 ]

@@ -38,7 +38,6 @@ class Officials:
     files: list[Path] = field(default_factory=list)
     levels: list[str] = field(default_factory=list)
     default_due_time: str = "17:00"
-    admins: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(
@@ -61,7 +60,6 @@ class Officials:
             [Path(p) for p in section.get("files") or []],
             list(section.get("levels") or []),
             str(section.get("default_due_time", "17:00")),
-            frozenset(str(a) for a in section.get("admins") or []),
         )
         for problem in officials.reload():
             log.error("%s", problem)
@@ -79,9 +77,6 @@ class Officials:
         if not problems:
             self.timer.poke()
         return problems
-
-    def is_admin(self, channel: str, user_id: str) -> bool:
-        return f"{channel}:{user_id}" in self.admins
 
     def create_task(
         self,

@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from bot.cli import build_parser, main
+from bot.storage import Storage
 from tests.faq_files import entry_yaml
 
 
@@ -93,3 +94,16 @@ def test_the_installed_console_script_answers_help(args):
     done = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True,
                           text=True, check=False)
     assert done.returncode == 0 and "troly06" in done.stdout
+
+
+def test_kb_unanswered_lists_what_citizens_asked_in_vain(make_config, capsys):
+    config = make_config()
+    storage = Storage.open(config.get("storage.path"))
+    for _ in range(2):
+        storage.record_question("telegram", "1", "giá vàng hôm nay", "gia vang hom nay",
+                                "fallback", None, 20.0)
+    storage.record_question("telegram", "1", "quên mật khẩu", "quen mat khau", "answered",
+                            "quen-mat-khau", 90.0)
+    assert main(["--config", str(config.source), "kb", "unanswered"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["   2 lần (2 không biết)  giá vàng hôm nay"]

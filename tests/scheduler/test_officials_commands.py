@@ -19,7 +19,7 @@ from tests.scheduler.conftest import ROSTER_YAML, local
 async def bot(tmp_path, make_config):
     roster = tmp_path / "roster.yaml"
     roster.write_text(ROSTER_YAML, encoding="utf-8")
-    config = make_config(scheduler__files=[str(roster)], scheduler__admins=["telegram:admin"])
+    config = make_config(scheduler__files=[str(roster)], admin__users=["telegram:admin"])
     clock = ManualClock(local("2025-08-10T09:00"))
     outbox = Outbox(clock=clock)
     outbox.register(ScriptedSender(clock, "telegram"), rate_per_second=100)

@@ -1,0 +1,53 @@
+"""Admins in chat: reload the files without downtime, review unanswered questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Config
+from knowledge.service import KnowledgeService
+from tests.conversation.conftest import Say
+
+
+@pytest.fixture
+def config(make_config) -> Config:
+    return make_config(admin__users=["test:admin"])
+
+
+@pytest.fixture
+def knowledge(editable_knowledge: KnowledgeService) -> KnowledgeService:
+    return editable_knowledge
+
+
+async def test_citizens_cannot_use_admin_commands(say: Say) -> None:
+    for command in ("/tailai", "/chuatraloi"):
+        (reply,) = await say(command, user="citizen")
+        assert reply.text == "Lệnh này chỉ dành cho quản trị viên."
+
+
+async def test_reload_applies_a_good_edit(say: Say, faq_dir) -> None:
+    path = faq_dir / "vneid-su-co.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "question: Quên mật khẩu", "question: Tôi quên mật khẩu", 1), encoding="utf-8")
+    (reply,) = await say("/tailai", user="admin")
+    assert reply.text.startswith("Đã tải lại: ") and "không có lỗi" in reply.text
+
+
+async def test_a_broken_file_is_reported_and_the_old_answers_keep_serving(say: Say, faq_dir):
+    (faq_dir / "hong.yaml").write_text("- id: [chưa đóng\n", encoding="utf-8")
+    (reply,) = await say("/tailai", user="admin")
+    assert f"{faq_dir / 'hong.yaml'}:" in reply.text and "lỗi cú pháp YAML" in reply.text
+    (answer,) = await say("quên mật khẩu vneid thì làm sao", user="citizen")
+    assert "entry:quen-mat-khau" in answer.tags
+
+
+async def test_unanswered_questions_are_listed_most_asked_first(say: Say) -> None:
+    await say("giá vàng hôm nay bao nhiêu", user="a")
+    await say("giá vàng hôm nay bao nhiêu", user="b")
+    await say("kết quả bóng đá tối qua", user="c")
+    await say("quên mật khẩu vneid thì làm sao", user="d")
+    (reply,) = await say("/chuatraloi", user="admin")
+    lines = reply.text.splitlines()
+    assert lines[1] == "1. giá vàng hôm nay bao nhiêu (2)"
+    assert lines[2] == "2. kết quả bóng đá tối qua (1)"
+    assert len(lines) == 3
