@@ -1,4 +1,4 @@
-"""Pieces the aiohttp-based channel adapters (Zalo Bot, Zalo OA) share.
+"""Pieces the channel adapters (Telegram, Zalo Bot, Zalo OA) share.
 
 - `BoundedMap`: small memories (message ids already handled, a chat's last message id)
   that must not grow without limit on a long-running bot.

@@ -31,6 +31,7 @@ from telegram.error import (
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
+from bot.channel_kit import DeliveredParts
 from bot.config import Config
 from bot.outbox import (
     BLOCKED,
@@ -54,7 +55,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
-MAX_PARTIAL_REPLIES = 1000
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # official links would crowd the answer
 
 
@@ -65,17 +65,13 @@ class TelegramSender:
 
     def __init__(self, bot: Any) -> None:
         self.bot = bot
-        # Parts of split replies already delivered, so a retry after a 429 on part 2
-        # does not send part 1 again. Keyed by the identity of the Reply the outbox retries;
-        # the Reply is kept in the value so its id cannot be reused while the entry lives.
-        self._delivered: dict[tuple[str, int], tuple[Reply, int]] = {}
+        self._delivered = DeliveredParts()  # a retry after a 429 on part 2 skips part 1
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Send every part of `reply`, translating PTB errors for the outbox."""
-        key = (chat_id, id(reply))
         messages = render(reply)
         try:
-            for index in range(self._parts_done(key, reply), len(messages)):
+            for index in range(self._delivered.done(chat_id, reply), len(messages)):
                 message = messages[index]
                 await self.bot.send_message(
                     chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
@@ -84,28 +80,18 @@ class TelegramSender:
                     reply_markup=message.markup,
                     link_preview_options=NO_PREVIEW,
                 )
-                self._remember(key, reply, index + 1)
+                self._delivered.record(chat_id, reply, index + 1)
         except RetryAfter as exc:
             raise RetryLater(_seconds(exc.retry_after), str(exc)) from exc
         except Forbidden as exc:
-            self._delivered.pop(key, None)
+            self._delivered.forget(chat_id, reply)
             raise Blocked(str(exc)) from exc
         except (BadRequest, InvalidToken) as exc:
-            self._delivered.pop(key, None)
+            self._delivered.forget(chat_id, reply)
             raise Refused(str(exc)) from exc
         except NetworkError as exc:  # includes TimedOut and 5xx
             raise TemporaryFailure(str(exc)) from exc
-        self._delivered.pop(key, None)
-
-    def _parts_done(self, key: tuple[str, int], reply: Reply) -> int:
-        kept = self._delivered.get(key)
-        return kept[1] if kept is not None and kept[0] is reply else 0
-
-    def _remember(self, key: tuple[str, int], reply: Reply, parts: int) -> None:
-        self._delivered.pop(key, None)
-        self._delivered[key] = (reply, parts)
-        while len(self._delivered) > MAX_PARTIAL_REPLIES:  # replies the outbox gave up on
-            del self._delivered[next(iter(self._delivered))]
+        self._delivered.forget(chat_id, reply)
 
 
 class KeyedLocks:
