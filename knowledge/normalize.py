@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
@@ -119,6 +120,11 @@ class Normalizer:
         self._spellings_from: dict[str, list[tuple[str, ...]]] = {}
         for key in sorted({*replacements, *self._fillers}, key=len, reverse=True):
             self._spellings_from.setdefault(key[0], []).append(key)
+        # what a text must contain for any spelling to match: one of these words or pairs
+        self._single_words = {key[0] for keys in self._spellings_from.values() for key in keys
+                              if len(key) == 1}  # fmt: skip
+        self._word_pairs = {key[:2] for keys in self._spellings_from.values() for key in keys
+                            if len(key) > 1}  # fmt: skip
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> Normalizer:
@@ -147,7 +153,9 @@ class Normalizer:
         if not words:
             return Normalized((), ())
         folded, accents = zip(*map(word_forms, words), strict=True)
-        if self._spellings_from.keys().isdisjoint(folded):  # nothing to replace or drop
+        if self._single_words.isdisjoint(folded) and self._word_pairs.isdisjoint(
+            pairwise(folded)
+        ):  # nothing to replace or drop: the common case, kept cheap
             return Normalized(folded, accents)
         tokens: list[str] = []
         token_accents: list[str | None] = []
