@@ -4,9 +4,11 @@
   that must not grow without limit on a long-running bot.
 - `DeliveredParts`: which parts of a split reply already left, so a retry after a failure
   on part 2 does not send part 1 again.
-- `Inbox`: one queue and one worker per channel between the webhook / polling loop and
-  the conversation. Webhooks answer at once (the platform does not wait on our matching)
-  and a user's messages are handled in arrival order.
+- `Responder`: an event's replies from the conversation into the outbox, with the
+  delivery outcome that marks a user who blocked or left us inactive.
+- `Inbox`: a `Responder` behind one queue and one worker per channel, between the
+  webhook / polling loop and the conversation. Webhooks answer at once (the platform does
+  not wait on our matching) and a user's messages are handled in arrival order.
 - `WebhookServer`: the small aiohttp server a webhook-mode channel listens on.
 """
 
@@ -82,11 +84,11 @@ class DeliveredParts:
         self._parts.pop((chat_id, id(reply)))
 
 
-class Inbox:
-    """Incoming events → conversation → outbox, one at a time in arrival order.
+class Responder:
+    """Incoming event → conversation → outbox, for one channel.
 
-    Handling is fast (matching and a few SQLite writes), so one worker per channel keeps
-    each user's order without per-user locks; sending is the outbox's job.
+    Every channel answers the same way; only how events arrive and are ordered differs
+    (the Inbox's single worker, Telegram's per-user locks).
     """
 
     def __init__(
@@ -100,29 +102,6 @@ class Inbox:
         self.conversation = conversation
         self.outbox = outbox
         self.storage = storage
-        self._queue: asyncio.Queue[Incoming] = asyncio.Queue()
-        self._worker: asyncio.Task[None] | None = None
-
-    def put(self, incoming: Incoming) -> None:
-        self._queue.put_nowait(incoming)
-
-    async def start(self) -> None:
-        self._worker = asyncio.create_task(self._work(), name=f"inbox-{self.channel}")
-
-    async def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
-
-    async def _work(self) -> None:
-        while True:
-            incoming = await self._queue.get()
-            try:
-                await self.answer(incoming)
-            except Exception:  # one bad event must not stop the channel
-                log.exception("%s event could not be handled", self.channel)
 
     async def answer(self, incoming: Incoming) -> None:
         """Queue the conversation's replies to `incoming` for sending."""
@@ -148,6 +127,46 @@ class Inbox:
                             outcome.detail)
 
         return on_result
+
+
+class Inbox(Responder):
+    """Incoming events → conversation → outbox, one at a time in arrival order.
+
+    Handling is fast (matching and a few SQLite writes), so one worker per channel keeps
+    each user's order without per-user locks; sending is the outbox's job.
+    """
+
+    def __init__(
+        self,
+        channel: str,
+        conversation: Conversation,
+        outbox: Outbox,
+        storage: Storage | None = None,
+    ) -> None:
+        super().__init__(channel, conversation, outbox, storage)
+        self._queue: asyncio.Queue[Incoming] = asyncio.Queue()
+        self._worker: asyncio.Task[None] | None = None
+
+    def put(self, incoming: Incoming) -> None:
+        self._queue.put_nowait(incoming)
+
+    async def start(self) -> None:
+        self._worker = asyncio.create_task(self._work(), name=f"inbox-{self.channel}")
+
+    async def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._worker
+            self._worker = None
+
+    async def _work(self) -> None:
+        while True:
+            incoming = await self._queue.get()
+            try:
+                await self.answer(incoming)
+            except Exception:  # one bad event must not stop the channel
+                log.exception("%s event could not be handled", self.channel)
 
 
 Route = Callable[[web.Request], Awaitable[web.Response]]

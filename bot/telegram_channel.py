@@ -31,20 +31,9 @@ from telegram.error import (
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
-from bot.channel_kit import DeliveredParts
+from bot.channel_kit import DeliveredParts, Responder
 from bot.config import Config
-from bot.outbox import (
-    BLOCKED,
-    INTERACTIVE,
-    Blocked,
-    Outbox,
-    Outcome,
-    Outgoing,
-    Refused,
-    ResultCallback,
-    RetryLater,
-    TemporaryFailure,
-)
+from bot.outbox import Blocked, Outbox, Refused, RetryLater, TemporaryFailure
 from bot.storage import Storage
 from bot.telegram_render import render
 from handlers.conversation import Conversation
@@ -185,7 +174,7 @@ class TelegramChannel:
         self.config = config
         self.conversation = conversation
         self.outbox = outbox
-        self.storage = storage
+        self.responder = Responder(CHANNEL, conversation, outbox, storage)
         self.mode = str(config.get("telegram.mode", "polling"))
         if self.mode not in ("polling", "webhook"):
             raise ValueError(f"telegram.mode must be polling or webhook, not {self.mode!r}")
@@ -261,28 +250,7 @@ class TelegramChannel:
             await self._quietly(
                 self.application.bot.send_chat_action(int(incoming.chat_id), ChatAction.TYPING)
             )
-            replies = await self.conversation.handle(incoming)
-            for reply in replies:
-                await self.outbox.submit(
-                    Outgoing(
-                        CHANNEL,
-                        incoming.chat_id,
-                        reply,
-                        priority=INTERACTIVE,
-                        on_result=self._outcome_handler(incoming.user_id),
-                    )
-                )
-
-    def _outcome_handler(self, user_id: str) -> ResultCallback:
-        """Mark a user inactive when Telegram says they blocked the bot."""
-
-        async def on_result(outcome: Outcome) -> None:
-            if outcome.status == BLOCKED and self.storage is not None:
-                self.storage.set_active(CHANNEL, user_id, False)
-            elif not outcome.ok:
-                log.warning("telegram reply not delivered: %s %s", outcome.status, outcome.detail)
-
-        return on_result
+            await self.responder.answer(incoming)
 
     @staticmethod
     async def _quietly(call: Any) -> None:
