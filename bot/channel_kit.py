@@ -9,21 +9,35 @@
 - `Inbox`: a `Responder` behind one queue and one worker per channel, between the
   webhook / polling loop and the conversation. Webhooks answer at once (the platform does
   not wait on our matching) and a user's messages are handled in arrival order.
-- `WebhookServer`: the small aiohttp server a webhook-mode channel listens on.
+- `WebhookServer`, `secret_refusal`: the small aiohttp server a webhook-mode channel
+  listens on, and the shared-secret check of the platforms that send one.
+- `receive_mode`, `webhook_secret`, `register_sender`: the settings every channel reads
+  the same way from its own configuration section.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
+import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
 from aiohttp import web
 
-from bot.outbox import BLOCKED, INTERACTIVE, Outbox, Outcome, Outgoing, ResultCallback
+from bot.config import Config
+from bot.outbox import (
+    BLOCKED,
+    INTERACTIVE,
+    ChannelSender,
+    Outbox,
+    Outcome,
+    Outgoing,
+    ResultCallback,
+)
 from bot.storage import Storage
 from handlers.conversation import Conversation
 from handlers.types import Incoming, Reply
@@ -179,6 +193,16 @@ class WebhookServer:
         self.listen, self.port, self.path, self.route = listen, port, path, route
         self._runner: web.AppRunner | None = None
 
+    @classmethod
+    def from_config(cls, config: Config, section: str, route: Route) -> WebhookServer:
+        """The server `<section>.webhook_listen`, `_port` and `_path` describe."""
+        return cls(
+            str(config.get(f"{section}.webhook_listen")),
+            int(config.get(f"{section}.webhook_port")),
+            str(config.get(f"{section}.webhook_path")),
+            route,
+        )
+
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post(self.path, self.route)
@@ -190,3 +214,41 @@ class WebhookServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+def secret_refusal(request: web.Request, header: str, secret: str) -> web.Response | None:
+    """401 without the secret header, 403 with a wrong one, None when it matches.
+
+    Compared in constant time so the secret cannot be guessed from response timings.
+    """
+    given = request.headers.get(header)
+    if given is None:
+        return web.Response(status=401)
+    if not hmac.compare_digest(given.encode(), secret.encode()):
+        return web.Response(status=403)
+    return None
+
+
+def receive_mode(config: Config, section: str) -> str:
+    """`<section>.mode`: "polling" (the default) or "webhook"; anything else is an error."""
+    mode = str(config.get(f"{section}.mode", "polling"))
+    if mode not in ("polling", "webhook"):
+        raise ValueError(f"{section}.mode must be polling or webhook, not {mode!r}")
+    return mode
+
+
+def webhook_secret(config: Config, section: str) -> str:
+    """`<section>.secret_token`, or a random one: the platform is told it on setWebhook."""
+    return str(config.get(f"{section}.secret_token") or secrets.token_urlsafe(32))
+
+
+def register_sender(
+    outbox: Outbox, config: Config, sender: ChannelSender, default_rate: float
+) -> None:
+    """Give the outbox `sender` at its `outbox.rates.<channel>` and the per-chat spacing."""
+    rates = config.get("outbox.rates") or {}
+    outbox.register(
+        sender,
+        float(rates.get(sender.channel, default_rate)),
+        float(config.get("outbox.per_chat_interval", 1.0)),
+    )

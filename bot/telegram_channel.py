@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
-import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -31,7 +29,15 @@ from telegram.error import (
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
-from bot.channel_kit import DeliveredParts, Responder
+from bot.channel_kit import (
+    DeliveredParts,
+    Responder,
+    WebhookServer,
+    receive_mode,
+    register_sender,
+    secret_refusal,
+    webhook_secret,
+)
 from bot.config import Config
 from bot.outbox import Blocked, Outbox, Refused, RetryLater, TemporaryFailure
 from bot.storage import Storage
@@ -175,13 +181,11 @@ class TelegramChannel:
         self.conversation = conversation
         self.outbox = outbox
         self.responder = Responder(CHANNEL, conversation, outbox, storage)
-        self.mode = str(config.get("telegram.mode", "polling"))
-        if self.mode not in ("polling", "webhook"):
-            raise ValueError(f"telegram.mode must be polling or webhook, not {self.mode!r}")
-        self.secret_token = config.get("telegram.secret_token") or secrets.token_urlsafe(32)
+        self.mode = receive_mode(config, CHANNEL)
+        self.secret_token = webhook_secret(config, CHANNEL)
         self.application = self._build_application()
         self._locks = KeyedLocks()
-        self._webhook_runner: web.AppRunner | None = None
+        self._server: WebhookServer | None = None
 
     def _build_application(self) -> Application:
         token = str(self.config.get("telegram.token"))
@@ -202,12 +206,7 @@ class TelegramChannel:
 
     async def start(self) -> None:
         """Register the sender, the command menu, and start receiving updates."""
-        rates = self.config.get("outbox.rates") or {}
-        self.outbox.register(
-            TelegramSender(self.application.bot),
-            float(rates.get(CHANNEL, 25)),
-            float(self.config.get("outbox.per_chat_interval", 1.0)),
-        )
+        register_sender(self.outbox, self.config, TelegramSender(self.application.bot), 25)
         await self.application.initialize()
         await self._set_commands()
         await self.application.start()
@@ -222,9 +221,9 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         """Stop receiving, let handlers finish, close the HTTP client."""
-        if self._webhook_runner is not None:
-            await self._webhook_runner.cleanup()
-            self._webhook_runner = None
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
         if self.application.running:
@@ -267,27 +266,17 @@ class TelegramChannel:
         url = self.config.get("telegram.webhook_url")
         if not url:
             raise ValueError("telegram.mode is webhook but telegram.webhook_url is not set")
-        app = web.Application()
-        app.router.add_post(str(self.config.get("telegram.webhook_path")), self._webhook)
-        self._webhook_runner = web.AppRunner(app, access_log=None)
-        await self._webhook_runner.setup()
-        site = web.TCPSite(
-            self._webhook_runner,
-            str(self.config.get("telegram.webhook_listen")),
-            int(self.config.get("telegram.webhook_port")),
-        )
-        await site.start()
+        self._server = WebhookServer.from_config(self.config, CHANNEL, self._webhook)
+        await self._server.start()
         await self.application.bot.set_webhook(
             url=str(url), secret_token=self.secret_token, allowed_updates=ALLOWED_UPDATES
         )
 
     async def _webhook(self, request: web.Request) -> web.Response:
         """Accept an update only with the secret we gave Telegram; skip malformed bodies."""
-        given = request.headers.get(SECRET_HEADER)
-        if given is None:
-            return web.Response(status=401)
-        if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
-            return web.Response(status=403)
+        refusal = secret_refusal(request, SECRET_HEADER, self.secret_token)
+        if refusal is not None:
+            return refusal
         try:
             update = Update.de_json(json.loads(await request.read()), self.application.bot)
         except Exception as exc:  # 200 anyway: Telegram would resend a bad update forever

@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import json
 import logging
-import secrets
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from bot.app import retry_policy
-from bot.channel_kit import BoundedMap, DeliveredParts, Inbox, WebhookServer
+from bot.channel_kit import (
+    BoundedMap,
+    DeliveredParts,
+    Inbox,
+    WebhookServer,
+    receive_mode,
+    register_sender,
+    secret_refusal,
+    webhook_secret,
+)
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.outbox import Blocked, Outbox, Refused, RetryLater, SendError, TemporaryFailure
@@ -194,10 +201,8 @@ class ZaloBotChannel:
         self.conversation = conversation
         self.outbox = outbox
         self.clock = clock or SystemClock()
-        self.mode = str(config.get("zalo_bot.mode", "polling"))
-        if self.mode not in ("polling", "webhook"):
-            raise ValueError(f"zalo_bot.mode must be polling or webhook, not {self.mode!r}")
-        self.secret_token = str(config.get("zalo_bot.secret_token") or secrets.token_urlsafe(32))
+        self.mode = receive_mode(config, CHANNEL)
+        self.secret_token = webhook_secret(config, CHANNEL)
         self.poll_timeout = int(config.get("zalo_bot.poll_timeout", 30))
         self.backoff = retry_policy(config).backoff
         self.inbox = Inbox(CHANNEL, conversation, outbox, storage)
@@ -214,11 +219,8 @@ class ZaloBotChannel:
             self._session, str(self.config.get("zalo_bot.base_url")),
             str(self.config.get("zalo_bot.token")),
         )
-        rates = self.config.get("outbox.rates") or {}
-        self.outbox.register(
-            ZaloBotSender(self.api, self.conversation.last_buttons),
-            float(rates.get(CHANNEL, 10)),
-            float(self.config.get("outbox.per_chat_interval", 1.0)),
+        register_sender(
+            self.outbox, self.config, ZaloBotSender(self.api, self.conversation.last_buttons), 10
         )
         await self.inbox.start()
         if self.mode == "webhook":
@@ -288,23 +290,16 @@ class ZaloBotChannel:
         url = self.config.get("zalo_bot.webhook_url")
         if not url:
             raise ValueError("zalo_bot.mode is webhook but zalo_bot.webhook_url is not set")
-        self._server = WebhookServer(
-            str(self.config.get("zalo_bot.webhook_listen")),
-            int(self.config.get("zalo_bot.webhook_port")),
-            str(self.config.get("zalo_bot.webhook_path")),
-            self._webhook,
-        )
+        self._server = WebhookServer.from_config(self.config, CHANNEL, self._webhook)
         await self._server.start()
         assert self.api is not None
         await self.api.call("setWebhook", {"url": str(url), "secret_token": self.secret_token})
 
     async def _webhook(self, request: web.Request) -> web.Response:
         """Accept an update only with our secret; acknowledge and skip malformed bodies."""
-        given = request.headers.get(SECRET_HEADER)
-        if given is None:
-            return web.Response(status=401)
-        if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
-            return web.Response(status=403)
+        refusal = secret_refusal(request, SECRET_HEADER, self.secret_token)
+        if refusal is not None:
+            return refusal
         try:
             body = json.loads(await request.read())
         except ValueError:  # 200 anyway: the platform would resend a bad body forever

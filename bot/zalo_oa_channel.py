@@ -21,7 +21,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.channel_kit import BoundedMap, DeliveredParts, Inbox, WebhookServer
+from bot.channel_kit import BoundedMap, DeliveredParts, Inbox, WebhookServer, register_sender
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.outbox import Blocked, Outbox, Refused, RetryLater, SendError, TemporaryFailure
@@ -217,19 +217,9 @@ class ZaloOAChannel:
                     self.config.get("zalo_oa.refresh_token"))
         api = ZaloOAApi(self._session, str(self.config.get("zalo_oa.base_url")), tokens)
         self.sender = ZaloOASender(api, self.clock, self.conversation.last_buttons)
-        rates = self.config.get("outbox.rates") or {}
-        self.outbox.register(
-            self.sender,
-            float(rates.get(CHANNEL, 10)),
-            float(self.config.get("outbox.per_chat_interval", 1.0)),
-        )
+        register_sender(self.outbox, self.config, self.sender, 10)
         await self.inbox.start()
-        self._server = WebhookServer(
-            str(self.config.get("zalo_oa.webhook_listen")),
-            int(self.config.get("zalo_oa.webhook_port")),
-            str(self.config.get("zalo_oa.webhook_path")),
-            self._webhook,
-        )
+        self._server = WebhookServer.from_config(self.config, CHANNEL, self._webhook)
         await self._server.start()
         log.info("zalo oa channel started")
 
