@@ -3,7 +3,7 @@
 - `BoundedMap`: small memories (message ids already handled, a chat's last message id)
   that must not grow without limit on a long-running bot.
 - `DeliveredParts`: which parts of a split reply already left, so a retry after a failure
-  on part 2 does not send part 1 again.
+  on part 2 does not send part 1 again; `send_remaining` is the loop every sender runs.
 - `Responder`: an event's replies from the conversation into the outbox, with the
   delivery outcome that marks a user who blocked or left us inactive.
 - `Inbox`: a `Responder` behind one queue and one worker per channel, between the
@@ -23,7 +23,7 @@ import hmac
 import logging
 import secrets
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 from aiohttp import web
@@ -37,6 +37,9 @@ from bot.outbox import (
     Outcome,
     Outgoing,
     ResultCallback,
+    RetryLater,
+    SendError,
+    TemporaryFailure,
 )
 from bot.storage import Storage
 from handlers.conversation import Conversation
@@ -46,6 +49,7 @@ log = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+P = TypeVar("P")
 MAX_REMEMBERED = 10_000
 MAX_PARTIAL_REPLIES = 1000
 
@@ -96,6 +100,29 @@ class DeliveredParts:
 
     def forget(self, chat_id: str, reply: Reply) -> None:
         self._parts.pop((chat_id, id(reply)))
+
+    async def send_remaining(
+        self,
+        chat_id: str,
+        reply: Reply,
+        parts: Sequence[P],
+        send_part: Callable[[P], Awaitable[None]],
+    ) -> None:
+        """Send the parts of `reply` not delivered yet, in order, counting each that leaves.
+
+        `send_part` raises the outbox's SendError kinds. The count is kept only while the
+        outbox may retry (RetryLater, TemporaryFailure); success or a final error drops it.
+        """
+        try:
+            for index in range(self.done(chat_id, reply), len(parts)):
+                await send_part(parts[index])
+                self.record(chat_id, reply, index + 1)
+        except (RetryLater, TemporaryFailure):
+            raise
+        except SendError:
+            self.forget(chat_id, reply)
+            raise
+        self.forget(chat_id, reply)
 
 
 class Responder:

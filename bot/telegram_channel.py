@@ -41,7 +41,7 @@ from bot.channel_kit import (
 from bot.config import Config
 from bot.outbox import Blocked, Outbox, Refused, RetryLater, TemporaryFailure
 from bot.storage import Storage
-from bot.telegram_render import render
+from bot.telegram_render import TelegramMessage, render
 from handlers.conversation import Conversation
 from handlers.types import Incoming, Reply
 
@@ -64,29 +64,27 @@ class TelegramSender:
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         """Send every part of `reply`, translating PTB errors for the outbox."""
-        messages = render(reply)
+        await self._delivered.send_remaining(
+            chat_id, reply, render(reply), lambda message: self._send_message(chat_id, message)
+        )
+
+    async def _send_message(self, chat_id: str, message: TelegramMessage) -> None:
         try:
-            for index in range(self._delivered.done(chat_id, reply), len(messages)):
-                message = messages[index]
-                await self.bot.send_message(
-                    chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
-                    text=message.html,
-                    parse_mode="HTML",
-                    reply_markup=message.markup,
-                    link_preview_options=NO_PREVIEW,
-                )
-                self._delivered.record(chat_id, reply, index + 1)
+            await self.bot.send_message(
+                chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
+                text=message.html,
+                parse_mode="HTML",
+                reply_markup=message.markup,
+                link_preview_options=NO_PREVIEW,
+            )
         except RetryAfter as exc:
             raise RetryLater(_seconds(exc.retry_after), str(exc)) from exc
         except Forbidden as exc:
-            self._delivered.forget(chat_id, reply)
             raise Blocked(str(exc)) from exc
         except (BadRequest, InvalidToken) as exc:
-            self._delivered.forget(chat_id, reply)
             raise Refused(str(exc)) from exc
         except NetworkError as exc:  # includes TimedOut and 5xx
             raise TemporaryFailure(str(exc)) from exc
-        self._delivered.forget(chat_id, reply)
 
 
 class KeyedLocks:

@@ -124,21 +124,20 @@ class ZaloBotSender:
         Remembering here (not only in the conversation) makes numbers work on reminders,
         which reach the chat through the outbox without a conversation turn.
         """
-        parts = render_parts(reply, MAX_TEXT)
+        await self._delivered.send_remaining(
+            chat_id, reply, render_parts(reply, MAX_TEXT),
+            lambda text: self._send_text(chat_id, text),
+        )
+        if self.last_buttons is not None and reply.buttons:
+            self.last_buttons.remember(CHANNEL, chat_id, [reply])
+
+    async def _send_text(self, chat_id: str, text: str) -> None:
         try:
-            for index in range(self._delivered.done(chat_id, reply), len(parts)):
-                await self.api.call("sendMessage", {"chat_id": chat_id, "text": parts[index]})
-                self._delivered.record(chat_id, reply, index + 1)
+            await self.api.call("sendMessage", {"chat_id": chat_id, "text": text})
         except ZaloBotUnreachable as exc:
             raise TemporaryFailure(str(exc)) from None
         except ZaloBotError as exc:
-            error = _send_error(exc)
-            if not isinstance(error, RetryLater | TemporaryFailure):
-                self._delivered.forget(chat_id, reply)
-            raise error from None
-        self._delivered.forget(chat_id, reply)
-        if self.last_buttons is not None and reply.buttons:
-            self.last_buttons.remember(CHANNEL, chat_id, [reply])
+            raise _send_error(exc) from None
 
 
 def _send_error(exc: ZaloBotError) -> SendError:

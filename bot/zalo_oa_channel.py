@@ -133,25 +133,24 @@ class ZaloOASender:
         self._quotes.put(user_id, (msg_id, self.clock.monotonic()))
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        parts = render_parts(reply, MAX_TEXT)
         quote = self._quote(chat_id)
+        await self._delivered.send_remaining(
+            chat_id, reply, render_parts(reply, MAX_TEXT),
+            lambda text: self._send_text(chat_id, text, quote),
+        )
+        if self.last_buttons is not None and reply.buttons:
+            self.last_buttons.remember(CHANNEL, chat_id, [reply])
+
+    async def _send_text(self, chat_id: str, text: str, quote: str | None) -> None:
+        message: dict[str, Any] = {"text": text}
+        if quote is not None:
+            message["quote_message_id"] = quote
         try:
-            for index in range(self._delivered.done(chat_id, reply), len(parts)):
-                message: dict[str, Any] = {"text": parts[index]}
-                if quote is not None:
-                    message["quote_message_id"] = quote
-                await self.api.send_message(chat_id, message)
-                self._delivered.record(chat_id, reply, index + 1)
+            await self.api.send_message(chat_id, message)
         except (ZaloOAUnreachable, TokenRefreshFailed) as exc:
             raise TemporaryFailure(str(exc)) from None
         except ZaloOAError as exc:
-            error = _send_error(exc)
-            if not isinstance(error, RetryLater | TemporaryFailure):
-                self._delivered.forget(chat_id, reply)
-            raise error from None
-        self._delivered.forget(chat_id, reply)
-        if self.last_buttons is not None and reply.buttons:
-            self.last_buttons.remember(CHANNEL, chat_id, [reply])
+            raise _send_error(exc) from None
 
     def _quote(self, user_id: str) -> str | None:
         kept = self._quotes.get(user_id)
