@@ -63,7 +63,15 @@ def split_text(text: str, limit: int, measure: Measure = len) -> list[str]:
     `measure` must be additive over characters (len, UTF-16 units, escaped length).
     """
     pieces = [piece for line in text.split("\n") for piece in _fit(line, limit, measure)]
-    parts = _pack(pieces, limit, measure, "\n")
+    return join_lines(pieces, limit, measure)
+
+
+def join_lines(lines: list[str], limit: int, measure: Measure = len) -> list[str]:
+    """Lines (each within `limit`) joined into as few parts as fit; blank parts dropped.
+
+    Lines are never cut, so markup kept within a line (Telegram's HTML) stays whole.
+    """
+    parts = _pack(lines, limit, measure, "\n")
     return [part.strip("\n") for part in parts if part.strip()]
 
 

@@ -19,6 +19,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from bot.plain_text import join_lines, utf16_length
 from handlers.payloads import MAX_PAYLOAD_BYTES
 from handlers.types import Reply
 
@@ -41,7 +42,7 @@ class TelegramMessage:
 
 def render(reply: Reply, limit: int = MAX_MESSAGE) -> list[TelegramMessage]:
     """The messages that together show `reply`."""
-    parts = _pack(_lines(reply, limit), limit)
+    parts = join_lines(_lines(reply, limit), limit, utf16_length) or ["…"]
     messages = [TelegramMessage(part) for part in parts]
     inline = _inline_keyboard(reply)
     if inline is not None:
@@ -78,38 +79,25 @@ def _lines(reply: Reply, limit: int) -> list[str]:
 def _escaped_pieces(line: str, limit: int) -> list[str]:
     """Escape `line`, cutting it (between words when possible) into pieces within `limit`."""
     escaped = html.escape(line, quote=False)
-    if _length(escaped) <= limit:
+    if utf16_length(escaped) <= limit:
         return [escaped]
     pieces: list[str] = []
     current = ""
     for word in line.split(" "):
         candidate = f"{current} {word}" if current else word
-        if _length(html.escape(candidate, quote=False)) <= limit:
+        if utf16_length(html.escape(candidate, quote=False)) <= limit:
             current = candidate
             continue
         if current:
             pieces.append(html.escape(current, quote=False))
         current = word
-        while _length(html.escape(current, quote=False)) > limit:  # one enormous "word"
+        while utf16_length(html.escape(current, quote=False)) > limit:  # one enormous "word"
             cut = limit // 6  # an escaped character is at most 6 long ("&quot;" is not used)
             pieces.append(html.escape(current[:cut], quote=False))
             current = current[cut:]
     if current:
         pieces.append(html.escape(current, quote=False))
     return pieces
-
-
-def _pack(lines: list[str], limit: int) -> list[str]:
-    """Join lines into as few messages as fit; empty leading/trailing lines are dropped."""
-    parts: list[str] = []
-    current: list[str] = []
-    for line in lines:
-        if current and _length("\n".join([*current, line])) > limit:
-            parts.append("\n".join(current).strip("\n"))
-            current = []
-        current.append(line)
-    parts.append("\n".join(current).strip("\n"))
-    return [part for part in parts if part.strip()] or ["…"]
 
 
 def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -125,8 +113,3 @@ def _inline_keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
         if buttons:
             rows.append(buttons)
     return InlineKeyboardMarkup(rows) if rows else None
-
-
-def _length(text: str) -> int:
-    """Length as Telegram counts it (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
