@@ -268,15 +268,10 @@ class ZaloBotChannel:
                 result = await self.api.call(
                     "getUpdates", {"timeout": self.poll_timeout}, timeout=self.poll_timeout + 10
                 )
-            except ZaloBotError as exc:
-                if exc.code == NO_UPDATE:
+            except (ZaloBotError, ZaloBotUnreachable) as exc:
+                if isinstance(exc, ZaloBotError) and exc.code == NO_UPDATE:
                     failures = 0
                     continue
-                failures += 1
-                log.warning("zalo bot getUpdates failed: %s", exc)
-                await self.clock.sleep(self.backoff(failures))
-                continue
-            except ZaloBotUnreachable as exc:
                 failures += 1
                 log.warning("zalo bot getUpdates failed: %s", exc)
                 await self.clock.sleep(self.backoff(failures))
