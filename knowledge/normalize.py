@@ -114,8 +114,9 @@ class Normalizer:
             words = split_words(filler)
             required = tuple(accented_form(w) if has_diacritics(w) else None for w in words)
             self._fillers.setdefault(tuple(fold(w) for w in words), []).append(required)
-        # Repeated texts (keywords, common questions) are normalised once.
-        self._cached_normalize = lru_cache(maxsize=50_000)(self._normalize_uncached)
+        # Repeated texts are normalised once: keywords, common questions, and every phrasing
+        # that the loader's checks and then the matcher's index both need.
+        self._cached_normalize = lru_cache(maxsize=250_000)(self._normalize_uncached)
         # first word -> the replacement and filler spellings starting with it, longest first
         self._spellings_from: dict[str, list[tuple[str, ...]]] = {}
         for key in sorted({*replacements, *self._fillers}, key=len, reverse=True):
