@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import resource
 import statistics
 import subprocess
@@ -22,6 +21,7 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from itertools import permutations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,20 +45,19 @@ SYLLABLES = [
 ]
 
 
-def commune_name(rng: random.Random) -> str:
-    return "xã " + " ".join(rng.sample(SYLLABLES, 2))
+COMMUNES = [f"xã {a} {b}" for a, b in permutations(SYLLABLES, 2)]
 
 
-def expand(kb: KnowledgeBase, phrasings: int, seed: int = 6) -> KnowledgeBase:
-    """Copies of the real entries, each about one named commune, up to `phrasings` in all."""
-    rng = random.Random(seed)
+def expand(kb: KnowledgeBase, phrasings: int) -> KnowledgeBase:
+    """Copies of the real entries, each about one named commune, up to `phrasings` in all.
+    Every copy of one entry names a different commune, so no phrasing repeats."""
     entries = dict(kb.entries)
     count = sum(len(e.phrasings) for e in entries.values())
     originals = list(kb.entries.values())
     copy = 0
     while count < phrasings:
         source = originals[copy % len(originals)]
-        place = commune_name(rng)
+        place = COMMUNES[(copy // len(originals)) % len(COMMUNES)]
         clone = replace(
             source, id=f"{source.id}-{copy}", question=f"{source.question} ({place})",
             variants=tuple(f"{v} ở {place}" for v in source.variants), related=(),
