@@ -50,6 +50,7 @@ class App:
         self.channels: list[Component] = build_channels(self)
         self.components: list[Component] = build_components(self)
         self._retention: asyncio.Task[None] | None = None
+        self._background: set[asyncio.Task[list[str]]] = set()
 
     async def start(self) -> None:
         """Start the outbox first (channels queue into it), then components and channels."""
@@ -70,6 +71,13 @@ class App:
             except Exception:
                 log.exception("stopping %r failed", component)
         await self.outbox.stop()
+
+    def reload_in_background(self) -> asyncio.Task[list[str]]:
+        """SIGHUP: reload the FAQ and task files; problems are logged by reload_data."""
+        task = asyncio.create_task(reload_data(self.services), name="reload")
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     async def _enforce_retention(self) -> None:
         """Question text older than the retention period goes even if the bot never restarts."""
@@ -138,7 +146,7 @@ async def run(config: Config) -> None:
     with contextlib.suppress(NotImplementedError, AttributeError):  # no signals on Windows
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        loop.add_signal_handler(signal.SIGHUP, reload_data, app.services)
+        loop.add_signal_handler(signal.SIGHUP, app.reload_in_background)
     await app.start()
     print(f"Trợ lý 06 đang chạy ({len(app.channels)} kênh). Ctrl+C để dừng.")
     try:

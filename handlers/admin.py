@@ -6,6 +6,7 @@ not advertised in the command menu: citizens have no use for them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from handlers.router import Context, Router, Services
@@ -27,15 +28,17 @@ def is_admin(ctx: Context) -> bool:
     return f"{ctx.incoming.channel}:{ctx.incoming.user_id}" in admins
 
 
-def reload_data(services: Services) -> list[str]:
+async def reload_data(services: Services) -> list[str]:
     """Reload the knowledge base and the scheduler files; return every problem found.
 
     Each part keeps serving what it had whenever its new files have errors, so a
-    broken edit never takes the bot down.
+    broken edit never takes the bot down. The knowledge base is parsed and indexed in a
+    worker thread (seconds for a very large one) while the old one goes on answering;
+    the scheduler files are written to SQLite on the event loop's own connection.
     """
     problems: list[str] = []
     try:
-        report = services.knowledge.reload()
+        report = await asyncio.to_thread(services.knowledge.reload)
         log.info("knowledge reloaded: %d entries", len(services.knowledge.kb.entries))
         problems += [str(w) for w in report.warnings]
     except (KnowledgeLoadError, SynonymError) as exc:
@@ -53,7 +56,7 @@ async def reload_command(ctx: Context) -> list[Reply]:
     """Reload the FAQ and task files; errors keep the old data serving."""
     if not is_admin(ctx):
         return [Reply(ADMINS_ONLY)]
-    problems = reload_data(ctx.services)
+    problems = await reload_data(ctx.services)
     entries = len(ctx.services.knowledge.kb.entries)
     if not problems:
         return [Reply(f"Đã tải lại: {entries} câu hỏi đáp, không có lỗi.")]

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 
 from bot.yaml_lines import LocatedDict, LocatedList, Problem, load_located_yaml
 from handlers.types import Link
+from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Category, Entry, KnowledgeBase, Source
 from knowledge.normalize import Normalizer
 
@@ -59,6 +60,11 @@ def load_knowledge_base(
     """Read every FAQ file under `faq_dir`; raise KnowledgeLoadError listing all errors."""
     faq_dir = Path(faq_dir or DEFAULT_FAQ_DIR)
     normalizer = normalizer or Normalizer.from_file()
+    with cyclic_gc_paused():
+        return _load(faq_dir, normalizer)
+
+
+def _load(faq_dir: Path, normalizer: Normalizer) -> tuple[KnowledgeBase, LoadReport]:
     report = LoadReport()
     if not faq_dir.is_dir():
         report.add(Problem(str(faq_dir), 1, "không tìm thấy thư mục FAQ"))

@@ -18,12 +18,9 @@ with both halves of it checked separately.
 
 from __future__ import annotations
 
-import gc
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 from typing import Literal, NamedTuple
@@ -31,6 +28,7 @@ from typing import Literal, NamedTuple
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
+from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Entry, KnowledgeBase
 from knowledge.normalize import Normalized, Normalizer
 
@@ -86,19 +84,6 @@ class _QueryWord:
     corrected: bool
 
 
-@contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Building an index allocates hundreds of thousands of tuples that never form cycles;
-    the cyclic collector rescanning them mid-build costs about 15% of the load time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _word_uses(phrasings: list[_Phrasing]) -> Counter[str]:
     """How many of an entry's phrasings use each word."""
     return Counter(chain.from_iterable(set(p.words.tokens) for p in phrasings))
@@ -113,7 +98,7 @@ class Matcher:
         self.kb = kb
         self.normalizer = normalizer
         self.thresholds = thresholds or Thresholds()
-        with _cyclic_gc_paused():
+        with cyclic_gc_paused():
             self._entries = list(kb.entries.values())
             self._phrasings = [self._index_phrasings(e) for e in self._entries]
             self._texts = [[p.text for p in phrasings] for phrasings in self._phrasings]
