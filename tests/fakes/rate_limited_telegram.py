@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from tests.fakes.telegram_api import FakeTelegram, _error
+from tests.fakes.bot_api import api_error
+from tests.fakes.telegram_api import FakeTelegram
 
 
 @dataclass
@@ -36,10 +37,10 @@ class RateLimitedTelegram(FakeTelegram):
         too_fast_for_chat = now - self._last_by_chat.get(chat, -1e9) < self.per_chat_interval
         if too_fast_globally or too_fast_for_chat:
             self.rejected += 1
-            return _error(
+            return api_error(
                 429,
                 f"Too Many Requests: retry after {self.retry_after}",
-                {"retry_after": self.retry_after},
+                parameters={"retry_after": self.retry_after},
             )
         self._window.append(now)
         self._last_by_chat[chat] = now

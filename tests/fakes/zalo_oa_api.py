@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.zalo_oa_channel import signature
+from tests.fakes.local_server import LocalServer
 
 APP_ID = "3200111222333"
 SECRET_KEY = "oa-secret-key-for-tests"
@@ -38,7 +39,7 @@ class Send:
 
 
 @dataclass
-class FakeZaloOA:
+class FakeZaloOA(LocalServer):
     access_token: str = FIRST_ACCESS
     refresh_token: str = FIRST_REFRESH
     sends: list[Send] = field(default_factory=list)
@@ -49,28 +50,14 @@ class FakeZaloOA:
     on_send: Callable[[Send], None] | None = None
     _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
     _rotations: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _runner: web.AppRunner | None = None
-    port: int = 0
 
-    async def start(self) -> None:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v3.0/oa/message/cs", self._cs)
         app.router.add_post("/v4/oa/access_token", self._oauth)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
-    async def stop(self) -> None:
+    def release_waiters(self) -> None:
         if self.hold_refresh is not None:
             self.hold_refresh.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def oauth_url(self) -> str:
@@ -115,13 +102,6 @@ class FakeZaloOA:
 
     def texts(self, user_id: str) -> list[str]:
         return [s.message["text"] for s in self.sends if s.user_id == user_id and s.error == 0]
-
-    async def wait_for(self, predicate: Any, timeout: float = 5.0) -> None:
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not predicate():
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("timed out waiting for the bot")
-            await asyncio.sleep(0.01)
 
     async def wait_texts(self, user_id: str, count: int) -> list[str]:
         await self.wait_for(lambda: len(self.texts(user_id)) >= count)
