@@ -1,17 +1,18 @@
 """Fixtures shared by every feature's specs: a configuration on a temporary database, the
 shipped knowledge base loaded once per session, and a private copy of the shipped FAQ
-that a test may edit and reload."""
+that a test may edit and reload; for the channel specs, the running bot."""
 
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from bot.app import App
 from bot.config import DEFAULTS, Config, load_config
 from knowledge.service import KnowledgeService
 from tests.faq_files import write_faq_dir
@@ -59,3 +60,27 @@ def make_config(tmp_path: Path, faq_dir: Path) -> Callable[..., Config]:
         return load_config(path, environ={})
 
     return make
+
+
+@pytest.fixture
+def knowledge(shipped_knowledge: KnowledgeService) -> KnowledgeService:
+    """The knowledge the bot serves; specs that edit or extend the FAQ override this."""
+    return shipped_knowledge
+
+
+@pytest.fixture
+def bot_settings() -> dict[str, Any]:
+    """Config overrides for the bot under test; specs override this fixture to change them."""
+    return {}
+
+
+@pytest.fixture
+async def bot(bot_config: Config, knowledge: KnowledgeService) -> AsyncIterator[App]:
+    """The running bot, stopped after the test.
+
+    Each channel's conftest provides `bot_config`, pointing the channel at its fake platform.
+    """
+    app = App(bot_config, knowledge)
+    await app.start()
+    yield app
+    await app.stop()

@@ -38,12 +38,6 @@ def storage(config: Config) -> Storage:
 
 
 @pytest.fixture
-def knowledge(shipped_knowledge: KnowledgeService) -> KnowledgeService:
-    """The shipped FAQ; specs that reload override this with `editable_knowledge`."""
-    return shipped_knowledge
-
-
-@pytest.fixture
 def editable_knowledge(config: Config) -> KnowledgeService:
     """A service on this test's own FAQ copy (`faq_dir`), safe to edit and reload."""
     return KnowledgeService.from_config(config)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.app import App
 from bot.config import Config
 from knowledge.service import KnowledgeService
+from tests.channels import FAST_OUTBOX
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 WEBHOOK_SECRET = "s3cret-Token_for-tests"
@@ -20,37 +20,23 @@ WEBHOOK_SECRET = "s3cret-Token_for-tests"
 
 @pytest.fixture
 async def telegram_api() -> AsyncIterator[FakeTelegram]:
-    api = FakeTelegram()
-    await api.start()
-    yield api
-    await api.stop()
+    async with FakeTelegram() as api:
+        yield api
 
 
 @pytest.fixture
-def bot_settings() -> dict[str, Any]:
-    """Config overrides for the bot under test; specs override this fixture to change them."""
-    return {}
-
-
-@pytest.fixture
-def telegram_config(
+def bot_config(
     make_config: Callable[..., Config], telegram_api: FakeTelegram, bot_settings: dict[str, Any]
 ) -> Config:
+    """The Telegram channel on the fake Bot API, polling every second; `bot` runs with it."""
     settings = {
         "telegram__token": TOKEN,
         "telegram__base_url": telegram_api.base_url,
-        "outbox__per_chat_interval": 0,
-        "outbox__backoff_base": 0.01,
+        **FAST_OUTBOX,
         "telegram__poll_timeout": 1,
         **bot_settings,
     }
     return make_config(**settings)
-
-
-@pytest.fixture
-def knowledge(shipped_knowledge: KnowledgeService) -> KnowledgeService:
-    """The knowledge the bot serves; specs with their own FAQ entries override this."""
-    return shipped_knowledge
 
 
 LONG_ENTRY_ID = "tra-loi-rat-dai"
@@ -82,15 +68,6 @@ def _entry(entry_id: str, question: str, answer: str) -> dict[str, Any]:
         "answer": answer, "links": [{"title": "Cổng <DVC> & VNeID", "url": "https://vneid.gov.vn/?a=1&b=2"}],
         "sources": [{"url": "https://vneid.gov.vn", "read": READ}], "updated": READ,
     }  # fmt: skip
-
-
-@pytest.fixture
-async def bot(telegram_config: Config, knowledge: KnowledgeService) -> AsyncIterator[App]:
-    """The running bot, stopped after the test."""
-    app = App(telegram_config, knowledge)
-    await app.start()
-    yield app
-    await app.stop()
 
 
 def keyboard(message: dict[str, Any]) -> list[str]:

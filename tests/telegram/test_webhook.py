@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
+from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 
 from bot.app import App
+from tests.channels import PostRaw, webhook_poster
+from tests.fakes.local_server import free_port
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram.conftest import WEBHOOK_SECRET
 
 CITIZEN = 1001
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -35,15 +30,9 @@ def bot_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def post(bot: App, bot_settings: dict[str, Any]):
+async def post(bot: App, bot_settings: dict[str, Any]) -> AsyncIterator[PostRaw]:
     """POST a body to the bot's webhook with the given headers; returns the status."""
-    url = f"http://127.0.0.1:{bot_settings['telegram__webhook_port']}/telegram"
-    async with aiohttp.ClientSession() as session:
-
-        async def send(body: bytes, headers: dict[str, str]) -> int:
-            async with session.post(url, data=body, headers=headers) as response:
-                return response.status
-
+    async with webhook_poster(bot_settings["telegram__webhook_port"], "/telegram") as send:
         yield send
 
 

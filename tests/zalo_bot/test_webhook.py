@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import pytest
 
 from bot.app import App
+from tests.channels import PostRaw, webhook_poster
+from tests.fakes.local_server import free_port
 from tests.fakes.zalo_bot_api import FakeZaloBot
-from tests.zalo_bot.conftest import WEBHOOK_SECRET, free_port
+from tests.zalo_bot.conftest import WEBHOOK_SECRET
 
 CITIZEN = "zl-web-1"
 HEADER = "X-Bot-Api-Secret-Token"
@@ -29,15 +31,9 @@ def bot_settings() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def post(bot: App, bot_settings: dict[str, Any]):
+async def post(bot: App, bot_settings: dict[str, Any]) -> AsyncIterator[PostRaw]:
     """POST a body to the bot's webhook with the given headers; returns the status."""
-    url = f"http://127.0.0.1:{bot_settings['zalo_bot__webhook_port']}/zalo-bot"
-    async with aiohttp.ClientSession() as session:
-
-        async def send(body: bytes, headers: dict[str, str]) -> int:
-            async with session.post(url, data=body, headers=headers) as response:
-                return response.status
-
+    async with webhook_poster(bot_settings["zalo_bot__webhook_port"], "/zalo-bot") as send:
         yield send
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import pytest
 
 from bot.app import App
 from bot.config import Config
-from knowledge.service import KnowledgeService
+from tests.channels import FAST_OUTBOX, webhook_poster
+from tests.fakes.local_server import free_port
 from tests.fakes.zalo_oa_api import (
     APP_ID,
     APP_SECRET,
@@ -19,17 +19,14 @@ from tests.fakes.zalo_oa_api import (
     SECRET_KEY,
     FakeZaloOA,
 )
-from tests.zalo_bot.conftest import free_port
 
 Post = Callable[..., Awaitable[int]]
 
 
 @pytest.fixture
 async def zalo_oa() -> AsyncIterator[FakeZaloOA]:
-    fake = FakeZaloOA()
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with FakeZaloOA() as fake:
+        yield fake
 
 
 @pytest.fixture
@@ -44,36 +41,26 @@ def oa_settings(zalo_oa: FakeZaloOA) -> dict[str, Any]:
         "zalo_oa__base_url": zalo_oa.base_url,
         "zalo_oa__oauth_url": zalo_oa.oauth_url,
         "zalo_oa__webhook_port": free_port(),
-        "outbox__per_chat_interval": 0,
-        "outbox__backoff_base": 0.01,
+        **FAST_OUTBOX,
         "scheduler__enabled": False,
     }
 
 
 @pytest.fixture
-def oa_config(make_config: Callable[..., Config], oa_settings: dict[str, Any]) -> Config:
+def bot_config(make_config: Callable[..., Config], oa_settings: dict[str, Any]) -> Config:
+    """The OA channel as `oa_settings` describe it; `bot` runs with it."""
     return make_config(**oa_settings)
-
-
-@pytest.fixture
-async def bot(oa_config: Config, shipped_knowledge: KnowledgeService) -> AsyncIterator[App]:
-    app = App(oa_config, shipped_knowledge)
-    await app.start()
-    yield app
-    await app.stop()
 
 
 @pytest.fixture
 async def post(bot: App, oa_settings: dict[str, Any]) -> AsyncIterator[Post]:
     """POST raw bytes to the OA webhook with an optional signature; returns the status."""
-    url = f"http://127.0.0.1:{oa_settings['zalo_oa__webhook_port']}/zalo-oa"
-    async with aiohttp.ClientSession() as session:
+    async with webhook_poster(oa_settings["zalo_oa__webhook_port"], "/zalo-oa") as post_raw:
 
         async def send(raw: bytes, mac: str | None = None) -> int:
             headers = {"Content-Type": "application/json"}
             if mac is not None:
                 headers["X-ZEvent-Signature"] = mac
-            async with session.post(url, data=raw, headers=headers) as response:
-                return response.status
+            return await post_raw(raw, headers)
 
         yield send
