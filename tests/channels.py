@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import aiohttp
 
+from bot.app import Component
+from bot.clock import ManualClock
+from bot.config import Config
+from bot.outbox import Outbox
+from bot.storage import Storage
+from handlers.conversation import Conversation
+from handlers.router import Services
+from knowledge.service import KnowledgeService
+from scheduler.app import Officials
 from tests.fakes.local_server import LOOPBACK
 
 # Config overrides for an outbox that never makes a spec wait: no pause between messages to
@@ -29,3 +39,24 @@ async def webhook_poster(port: int, path: str) -> AsyncIterator[PostRaw]:
                 return response.status
 
         yield post
+
+
+ChannelType = Callable[[Config, Conversation, Outbox, Storage], Component]
+
+
+@asynccontextmanager
+async def officials_on_channel(
+    config: Config, knowledge: KnowledgeService, channel_type: ChannelType, now: datetime
+) -> AsyncIterator[Officials]:
+    """One channel wired to the reminder feature as App wires it, but with the engine on a
+    manual clock set to `now`, so a spec decides when a reminder is due by calling tick()."""
+    storage = Storage.open(config.get("storage.path"))
+    outbox = Outbox()
+    feature = Officials.from_config(config, storage.db, outbox, ManualClock(now))
+    services = Services(knowledge, config, storage, {"officials": feature})
+    channel = channel_type(config, Conversation(services), outbox, storage)
+    await outbox.start()
+    await channel.start()
+    yield feature
+    await channel.stop()
+    await outbox.stop()

@@ -8,15 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.config import Config
-from bot.outbox import Outbox
-from bot.storage import Storage
 from bot.zalo_bot_channel import ZaloBotChannel
-from handlers.conversation import Conversation
-from handlers.router import Services
 from knowledge.service import KnowledgeService
 from scheduler.app import Officials
+from tests.channels import officials_on_channel
 from tests.fakes.zalo_bot_api import TOKEN, FakeZaloBot
 from tests.scheduler.conftest import ROSTER_YAML, local
 
@@ -40,18 +36,9 @@ async def officials(
         zalo_bot__poll_timeout=1,
         outbox__per_chat_interval=0,
     )
-    storage = Storage.open(config.get("storage.path"))
-    outbox = Outbox()
-    feature = Officials.from_config(
-        config, storage.db, outbox, ManualClock(local("2025-08-14T08:00"))
-    )
-    services = Services(shipped_knowledge, config, storage, {"officials": feature})
-    channel = ZaloBotChannel(config, Conversation(services), outbox, storage)
-    await outbox.start()
-    await channel.start()
-    yield feature
-    await channel.stop()
-    await outbox.stop()
+    now = local("2025-08-14T08:00")
+    async with officials_on_channel(config, shipped_knowledge, ZaloBotChannel, now) as feature:
+        yield feature
 
 
 async def test_a_zalo_official_joins_by_code_gets_the_reminder_and_types_1_to_finish(

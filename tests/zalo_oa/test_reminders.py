@@ -10,16 +10,12 @@ from typing import Any
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.config import Config
-from bot.outbox import Outbox
-from bot.storage import Storage
 from bot.zalo_oa_channel import ZaloOAChannel
-from handlers.conversation import Conversation
-from handlers.router import Services
 from knowledge.service import KnowledgeService
 from scheduler.app import Officials
 from scheduler.store import join_by_phone
+from tests.channels import officials_on_channel
 from tests.fakes.zalo_oa_api import FakeZaloOA
 from tests.scheduler.conftest import ROSTER_YAML, local
 from tests.zalo_oa.conftest import Post
@@ -39,19 +35,10 @@ async def officials(
     roster.write_text(ROSTER_YAML, encoding="utf-8")
     config = make_config(**{**oa_settings, "scheduler__enabled": True,
                             "scheduler__files": [str(roster)]})
-    storage = Storage.open(config.get("storage.path"))
-    outbox = Outbox()
-    feature = Officials.from_config(
-        config, storage.db, outbox, ManualClock(local("2025-08-12T08:00"))
-    )
-    join_by_phone(storage.db, "0900000001", "zalo_oa", LEADER)
-    services = Services(shipped_knowledge, config, storage, {"officials": feature})
-    channel = ZaloOAChannel(config, Conversation(services), outbox, storage)
-    await outbox.start()
-    await channel.start()
-    yield feature
-    await channel.stop()
-    await outbox.stop()
+    now = local("2025-08-12T08:00")
+    async with officials_on_channel(config, shipped_knowledge, ZaloOAChannel, now) as feature:
+        join_by_phone(feature.db, "0900000001", "zalo_oa", LEADER)
+        yield feature
 
 
 @pytest.fixture
