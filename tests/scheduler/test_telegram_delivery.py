@@ -18,22 +18,20 @@ TRUONG, AN, BINH = (NUMERIC_CHATS[p] for p in ("0900000001", "0900000002", "0900
 
 @pytest.fixture
 async def telegram_world(tmp_path):
-    fake = FakeTelegram()
-    await fake.start()
-    bot = Bot(TOKEN, base_url=fake.base_url)
-    await bot.initialize()
-    clock = ManualClock(local("2025-08-08T07:00"))
-    world = World(tmp_path, clock)
-    world.outbox.register(TelegramSender(bot), rate_per_second=25)
-    world.load()
-    for phone, chat in NUMERIC_CHATS.items():
-        join_by_phone(world.db, phone, "telegram", chat)
-    await world.clock.set(local("2025-08-08T08:00"))
-    await world.outbox.start()
-    yield world, fake
-    await world.outbox.stop()
-    await bot.shutdown()
-    await fake.stop()
+    async with FakeTelegram() as fake:
+        bot = Bot(TOKEN, base_url=fake.base_url)
+        await bot.initialize()
+        clock = ManualClock(local("2025-08-08T07:00"))
+        world = World(tmp_path, clock)
+        world.outbox.register(TelegramSender(bot), rate_per_second=25)
+        world.load()
+        for phone, chat in NUMERIC_CHATS.items():
+            join_by_phone(world.db, phone, "telegram", chat)
+        await world.clock.set(local("2025-08-08T08:00"))
+        await world.outbox.start()
+        yield world, fake
+        await world.outbox.stop()
+        await bot.shutdown()
 
 
 async def run_until(world: World, done, limit: float = 30.0) -> None:
