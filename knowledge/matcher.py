@@ -81,7 +81,7 @@ class _QueryWord:
     token: str  # as matched against the index (typo-corrected where needed)
     weight: float
     known: bool
-    corrected: bool
+    typed: str  # as the user wrote it (folded), which differs from `token` after a correction
 
 
 def _word_uses(phrasings: list[_Phrasing]) -> Counter[str]:
@@ -130,11 +130,11 @@ class Matcher:
         words = self._query_words(query)
         if not words:
             return MatchResult("fallback", None, 0.0, (), query.text)
-        ranked = self.rank(query, words)
+        ranked = self._rank(query, words)
         vague = len(words) <= VAGUE_WORDS and all(w.known for w in words)
         return self._decide(ranked, query.text, vague)
 
-    def rank(self, query: Normalized, words: list[_QueryWord]) -> list[Candidate]:
+    def _rank(self, query: Normalized, words: list[_QueryWord]) -> list[Candidate]:
         """Candidates best first, scored 0–100."""
         total = sum(w.weight for w in words)
         matched = {w.token for w in words if w.known}
@@ -215,15 +215,15 @@ class Matcher:
             if token in words or (token in self.normalizer.stopwords and not foreign):
                 continue
             if foreign:
-                words[token] = _QueryWord(token, self._unknown_weight, False, False)
+                words[token] = _QueryWord(token, self._unknown_weight, False, token)
             elif token in self._idf:
-                words[token] = _QueryWord(token, self._idf[token], True, False)
+                words[token] = _QueryWord(token, self._idf[token], True, token)
             elif (correction := self._correct(token)) is not None:
                 weight = self._idf[correction] * CORRECTED_WORD_CREDIT
-                words[token] = _QueryWord(correction, weight, True, True)
+                words[token] = _QueryWord(correction, weight, True, token)
             elif not token.isdigit():  # an ID or phone number says nothing about the topic
                 weight = self._unknown_weight * (0.5 if len(token) <= 2 else 1.0)
-                words[token] = _QueryWord(token, weight, False, False)
+                words[token] = _QueryWord(token, weight, False, token)
         return list(words.values())
 
     def _correct(self, token: str) -> str | None:
@@ -238,14 +238,7 @@ class Matcher:
 
     def _corrected_tokens(self, query: Normalized, words: list[_QueryWord]) -> list[str]:
         """The query's tokens with typos replaced by the words they were corrected to."""
-        corrected = {w.token for w in words if w.corrected}
-        if not corrected:
-            return list(query.tokens)
-        fixes = {
-            t: fix
-            for t in query.tokens
-            if t not in self._idf and (fix := self._correct(t)) in corrected
-        }
+        fixes = {w.typed: w.token for w in words if w.typed != w.token}
         return [fixes.get(t, t) for t in query.tokens]
 
     def _retrieve(self, words: list[_QueryWord]) -> list[int]:
