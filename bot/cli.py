@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from bot.app import run
 from bot.config import ConfigError, load_config
 from bot.console import chat
+from bot.logging_setup import configure_logging
 from bot.storage import Storage
 from handlers.conversation import Conversation
 from handlers.router import Services
@@ -189,10 +189,7 @@ LIBRARY_ERRORS = (ConfigError, KnowledgeLoadError, SynonymError, DatasetError, O
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `troly06` console script."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose_log else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(verbose=args.verbose_log)
     try:
         return args.func(args)
     except LIBRARY_ERRORS as exc:
