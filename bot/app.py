@@ -147,9 +147,27 @@ async def run(config: Config) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         loop.add_signal_handler(signal.SIGHUP, app.reload_in_background)
-    await app.start()
-    print(f"Trợ lý 06 đang chạy ({len(app.channels)} kênh). Ctrl+C để dừng.")
     try:
-        await stop.wait()
+        if await _started_unless_stopped(app, stop):
+            print(f"Trợ lý 06 đang chạy ({len(app.channels)} kênh). Ctrl+C để dừng.")
+            await stop.wait()
     finally:
         await app.stop()
+
+
+async def _started_unless_stopped(app: App, stop: asyncio.Event) -> bool:
+    """Start the app; Ctrl+C still works while a channel waits out a network outage.
+
+    Returns False if stopped first; a start failure (e.g. a rejected token) is raised.
+    """
+    starting = asyncio.create_task(app.start(), name="start")
+    stopping = asyncio.create_task(stop.wait(), name="stop")
+    await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not starting.done():
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        return False
+    starting.result()
+    return True

@@ -47,6 +47,10 @@ from handlers.types import Incoming, Reply
 
 log = logging.getLogger(__name__)
 
+
+class ChannelStartError(Exception):
+    """A channel cannot start for a reason waiting will not fix (e.g. a rejected token)."""
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 P = TypeVar("P")

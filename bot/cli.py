@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.app import run
+from bot.channel_kit import ChannelStartError
 from bot.config import ConfigError, load_config
 from bot.console import chat
 from bot.logging_setup import configure_logging
@@ -183,7 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-LIBRARY_ERRORS = (ConfigError, KnowledgeLoadError, SynonymError, DatasetError, OSError)
+LIBRARY_ERRORS = (
+    ConfigError, KnowledgeLoadError, SynonymError, DatasetError, ChannelStartError, OSError
+)
 
 
 def main(argv: list[str] | None = None) -> int:

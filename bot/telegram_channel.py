@@ -30,6 +30,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
 
 from bot.channel_kit import (
+    ChannelStartError,
     DeliveredParts,
     Responder,
     WebhookServer,
@@ -48,6 +49,8 @@ from handlers.types import Incoming, Reply
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
+STARTUP_RETRY_FIRST = 2.0  # seconds
+STARTUP_RETRY_MAX = 60.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query"]
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # official links would crowd the answer
@@ -205,7 +208,7 @@ class TelegramChannel:
     async def start(self) -> None:
         """Register the sender, the command menu, and start receiving updates."""
         register_sender(self.outbox, self.config, TelegramSender(self.application.bot), 25)
-        await self.application.initialize()
+        await self._initialize()
         await self._set_commands()
         await self.application.start()
         if self.mode == "webhook":
@@ -216,6 +219,25 @@ class TelegramChannel:
                 timeout=int(self.config.get("telegram.poll_timeout", 30)),
             )
         log.info("telegram channel started in %s mode", self.mode)
+
+    async def _initialize(self) -> None:
+        """Reach the Bot API (getMe). A network outage at start is waited out with back-off,
+        as a service should; a token Telegram rejects is a configuration error."""
+        delay = STARTUP_RETRY_FIRST
+        while True:
+            try:
+                await self.application.initialize()
+                return
+            except InvalidToken as exc:
+                raise ChannelStartError(
+                    "Telegram từ chối telegram.token (TROLY06_TELEGRAM_TOKEN): kiểm tra lại "
+                    "token lấy từ @BotFather."
+                ) from exc
+            except NetworkError as exc:
+                log.warning("không kết nối được Telegram Bot API (%s); thử lại sau %.0f s",
+                            exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, STARTUP_RETRY_MAX)
 
     async def stop(self) -> None:
         """Stop receiving, let handlers finish, close the HTTP client."""

@@ -31,7 +31,8 @@ def free_port() -> int:
 
 @dataclass
 class LocalServer:
-    """An aiohttp app served on a free loopback port; subclasses add their routes.
+    """An aiohttp app served on a free loopback port (or `port`, for a spec that starts the
+    bot before its server); subclasses add their routes.
 
     Use `async with Fake() as fake:` (or start()/stop()) so the port is always released.
     """
@@ -53,7 +54,7 @@ class LocalServer:
         self.add_routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, LOOPBACK, 0)
+        site = web.TCPSite(self._runner, LOOPBACK, self.port)  # 0: the OS picks
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self.base_url
