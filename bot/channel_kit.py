@@ -28,7 +28,7 @@ from typing import Generic, TypeVar
 
 from aiohttp import web
 
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.outbox import (
     BLOCKED,
     INTERACTIVE,
@@ -264,7 +264,7 @@ def receive_mode(config: Config, section: str) -> str:
     """`<section>.mode`: "polling" (the default) or "webhook"; anything else is an error."""
     mode = str(config.get(f"{section}.mode", "polling"))
     if mode not in ("polling", "webhook"):
-        raise ValueError(f"{section}.mode must be polling or webhook, not {mode!r}")
+        raise ConfigError(f"{section}.mode phải là polling hoặc webhook, không phải {mode!r}")
     return mode
 
 

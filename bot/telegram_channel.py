@@ -39,7 +39,7 @@ from bot.channel_kit import (
     secret_refusal,
     webhook_secret,
 )
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.outbox import Blocked, Outbox, Refused, RetryLater, TemporaryFailure
 from bot.storage import Storage
 from bot.telegram_render import TelegramMessage, render
@@ -285,7 +285,7 @@ class TelegramChannel:
     async def _start_webhook(self) -> None:
         url = self.config.get("telegram.webhook_url")
         if not url:
-            raise ValueError("telegram.mode is webhook but telegram.webhook_url is not set")
+            raise ConfigError("telegram.mode là webhook nhưng chưa đặt telegram.webhook_url")
         self._server = WebhookServer.from_config(self.config, CHANNEL, self._webhook)
         await self._server.start()
         await self.application.bot.set_webhook(

@@ -31,7 +31,7 @@ from bot.channel_kit import (
     webhook_secret,
 )
 from bot.clock import Clock, SystemClock
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.outbox import Blocked, Outbox, Refused, RetryLater, SendError, TemporaryFailure
 from bot.plain_text import render_parts
 from bot.storage import Storage
@@ -283,7 +283,7 @@ class ZaloBotChannel:
     async def _start_webhook(self) -> None:
         url = self.config.get("zalo_bot.webhook_url")
         if not url:
-            raise ValueError("zalo_bot.mode is webhook but zalo_bot.webhook_url is not set")
+            raise ConfigError("zalo_bot.mode là webhook nhưng chưa đặt zalo_bot.webhook_url")
         self._server = WebhookServer.from_config(self.config, CHANNEL, self._webhook)
         await self._server.start()
         assert self.api is not None

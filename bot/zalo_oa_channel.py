@@ -23,7 +23,7 @@ from aiohttp import web
 
 from bot.channel_kit import BoundedMap, DeliveredParts, Inbox, WebhookServer, register_sender
 from bot.clock import Clock, SystemClock
-from bot.config import Config
+from bot.config import Config, ConfigError
 from bot.outbox import Blocked, Outbox, Refused, RetryLater, SendError, TemporaryFailure
 from bot.plain_text import render_parts
 from bot.storage import Storage
@@ -188,7 +188,8 @@ class ZaloOAChannel:
         self.app_id = str(config.get("zalo_oa.app_id"))
         self.secret_key = str(config.get("zalo_oa.secret_key") or "")
         if not self.secret_key:
-            raise ValueError("zalo_oa.secret_key is required to verify webhook signatures")
+            raise ConfigError("zalo_oa.secret_key (TROLY06_ZALO_OA_SECRET_KEY) là bắt buộc để "
+                              "kiểm tra chữ ký webhook của Zalo OA")
         self.config = config
         self.conversation = conversation
         self.outbox = outbox
