@@ -120,10 +120,6 @@ class Matcher:
             }
             self._spellings = self._spellings_seen()
 
-    @property
-    def phrasing_count(self) -> int:
-        return sum(len(p) for p in self._phrasings)
-
     def match(self, text: str) -> MatchResult:
         """Match one question: answered, suggested (up to N candidates) or fallback."""
         query = self.normalizer.normalize(text)

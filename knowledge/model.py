@@ -52,9 +52,6 @@ class KnowledgeBase:
     def get(self, entry_id: str) -> Entry | None:
         return self.entries.get(entry_id)
 
-    def category(self, category_id: str) -> Category | None:
-        return next((c for c in self.categories if c.id == category_id), None)
-
     def in_category(self, category_id: str) -> list[Entry]:
         """Entries of a category in file order, which is the order admins chose."""
         return [e for e in self.entries.values() if e.category == category_id]

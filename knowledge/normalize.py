@@ -48,10 +48,6 @@ def accented_form(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(kept)) + tone
 
 
-def has_diacritics(word: str) -> bool:
-    return fold(word) != word
-
-
 @lru_cache(maxsize=200_000)
 def word_forms(word: str) -> tuple[str, str | None]:
     """(folded, accented form or None if typed without diacritics), cached: a knowledge
@@ -112,7 +108,7 @@ class Normalizer:
         self._fillers: dict[tuple[str, ...], list[tuple[str | None, ...]]] = {}
         for filler in fillers:
             words = split_words(filler)
-            required = tuple(accented_form(w) if has_diacritics(w) else None for w in words)
+            required = tuple(word_forms(w)[1] for w in words)
             self._fillers.setdefault(tuple(fold(w) for w in words), []).append(required)
         # Repeated texts are normalised once: keywords, common questions, and every phrasing
         # that the loader's checks and then the matcher's index both need.
@@ -176,10 +172,6 @@ class Normalizer:
                 token_accents.extend([None] * len(replacement))
             i += step
         return Normalized(tuple(tokens), tuple(token_accents))
-
-    def content_tokens(self, normalized: Normalized) -> list[str]:
-        """Tokens that say what a question is about (stopwords left out)."""
-        return [t for t in normalized.tokens if t not in self.stopwords]
 
     def _match_at(
         self, folded: tuple[str, ...], accents: tuple[str | None, ...], i: int
