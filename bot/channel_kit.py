@@ -24,6 +24,7 @@ import logging
 import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from aiohttp import web
@@ -129,6 +130,7 @@ class DeliveredParts:
         self.forget(chat_id, reply)
 
 
+@dataclass
 class Responder:
     """Incoming event → conversation → outbox, for one channel.
 
@@ -136,17 +138,10 @@ class Responder:
     (the Inbox's single worker, Telegram's per-user locks).
     """
 
-    def __init__(
-        self,
-        channel: str,
-        conversation: Conversation,
-        outbox: Outbox,
-        storage: Storage | None = None,
-    ) -> None:
-        self.channel = channel
-        self.conversation = conversation
-        self.outbox = outbox
-        self.storage = storage
+    channel: str
+    conversation: Conversation
+    outbox: Outbox
+    storage: Storage | None = None
 
     async def answer(self, incoming: Incoming) -> None:
         """Queue the conversation's replies to `incoming` for sending."""
@@ -174,6 +169,7 @@ class Responder:
         return on_result
 
 
+@dataclass
 class Inbox(Responder):
     """Incoming events → conversation → outbox, one at a time in arrival order.
 
@@ -181,16 +177,8 @@ class Inbox(Responder):
     each user's order without per-user locks; sending is the outbox's job.
     """
 
-    def __init__(
-        self,
-        channel: str,
-        conversation: Conversation,
-        outbox: Outbox,
-        storage: Storage | None = None,
-    ) -> None:
-        super().__init__(channel, conversation, outbox, storage)
-        self._queue: asyncio.Queue[Incoming] = asyncio.Queue()
-        self._worker: asyncio.Task[None] | None = None
+    _queue: asyncio.Queue[Incoming] = field(default_factory=asyncio.Queue, init=False)
+    _worker: asyncio.Task[None] | None = field(default=None, init=False)
 
     def put(self, incoming: Incoming) -> None:
         self._queue.put_nowait(incoming)
