@@ -135,11 +135,12 @@ class Matcher:
         total = sum(w.weight for w in words)
         matched = {w.token for w in words if w.known}
         text = " ".join(self._corrected_tokens(query, words))
+        typed = [(t, a) for t, a in zip(query.tokens, query.accents, strict=True) if a]
         ranked = []
         for index in self._retrieve(words):
             mass = self._coverage(index, words)
             evidence = 1 - math.exp(-mass / self._evidence_scale)
-            closeness = self._closeness(index, text, query, matched)
+            closeness = self._closeness(index, text, typed, matched)
             score = closeness + 100 * (COVERAGE_WEIGHT * mass / total + EVIDENCE_WEIGHT * evidence)
             ranked.append(Candidate(self._entries[index], round(score, 1)))
         ranked.sort(key=lambda c: c.score, reverse=True)
@@ -267,7 +268,9 @@ class Matcher:
         found = sum(self._idf.get(t, 0.0) for t in content & matched)
         return found / total if total else 0.0
 
-    def _closeness(self, index: int, text: str, query: Normalized, matched: set[str]) -> float:
+    def _closeness(
+        self, index: int, text: str, typed: list[tuple[str, str]], matched: set[str]
+    ) -> float:
         """Best blend of similarity and phrasing coverage over an entry's phrasings.
 
         rapidfuzz scores every phrasing in one call; the Python-side refinements (diacritic
@@ -281,14 +284,13 @@ class Matcher:
             if SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 <= best:
                 break
             phrasing = phrasings[position]
-            similarity = max(0.0, similarity - self._accent_penalty(query, phrasing))
+            similarity = max(0.0, similarity - self._accent_penalty(typed, phrasing))
             best = max(best, SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100
                        * self._phrasing_coverage(phrasing, matched))  # fmt: skip
         return best
 
-    def _accent_penalty(self, query: Normalized, phrasing: _Phrasing) -> float:
+    def _accent_penalty(self, typed: list[tuple[str, str]], phrasing: _Phrasing) -> float:
         """Points off for each word typed with diacritics the phrasing spells otherwise."""
-        typed = [(t, a) for t, a in zip(query.tokens, query.accents, strict=True) if a]
         if not typed:
             return 0.0
         spelled: dict[str, set[str]] = {}
