@@ -19,6 +19,7 @@ from bot.storage import Storage
 from handlers.admin import reload_data
 from handlers.conversation import Conversation
 from handlers.router import Services
+from knowledge.matcher import Thresholds
 from knowledge.service import KnowledgeService
 
 log = logging.getLogger(__name__)
@@ -40,10 +41,8 @@ class App:
     def __init__(self, config: Config, knowledge: KnowledgeService | None = None) -> None:
         """`knowledge` may be given to share one loaded knowledge base (tests, tools)."""
         self.config = config
-        self.storage = Storage.open(
-            config.get("storage.path"), int(config.get("storage.retention_days"))
-        )
-        self.knowledge = knowledge or KnowledgeService.from_config(config)
+        self.storage = Storage.open(config.storage.path, config.storage.retention_days)
+        self.knowledge = knowledge or knowledge_from_config(config)
         self.services = Services(knowledge=self.knowledge, config=config, storage=self.storage)
         self.conversation = Conversation(self.services)
         self.outbox = Outbox(retry=retry_policy(config))
@@ -86,27 +85,39 @@ class App:
             self.storage.purge_expired()
 
 
+def knowledge_from_config(config: Config) -> KnowledgeService:
+    """The knowledge the `knowledge` section describes; the knowledge layer gets plain values."""
+    settings = config.knowledge
+    thresholds = Thresholds(
+        answer=settings.answer_threshold,
+        suggest=settings.suggest_threshold,
+        margin=settings.answer_margin,
+        max_suggestions=settings.max_suggestions,
+    )
+    return KnowledgeService(settings.faq_dir, settings.synonyms, thresholds)
+
+
 def retry_policy(config: Config) -> RetryPolicy:
     """The outbox's retry limits from the `outbox` section."""
     return RetryPolicy(
-        max_attempts=int(config.get("outbox.max_attempts", 5)),
-        backoff_base=float(config.get("outbox.backoff_base", 1.0)),
-        backoff_max=float(config.get("outbox.backoff_max", 60.0)),
+        max_attempts=config.outbox.max_attempts,
+        backoff_base=config.outbox.backoff_base,
+        backoff_max=config.outbox.backoff_max,
     )
 
 
 def build_channels(app: App) -> list[Component]:
     """The channels the configuration enables (by its token; Zalo OA by its app_id)."""
     channels: list[Component] = []
-    if app.config.get("telegram.token"):
+    if app.config.telegram.token:
         from bot.telegram_channel import TelegramChannel  # only loaded when configured
 
         channels.append(TelegramChannel(app.config, app.conversation, app.outbox, app.storage))
-    if app.config.get("zalo_bot.token"):
+    if app.config.zalo_bot.token:
         from bot.zalo_bot_channel import ZaloBotChannel
 
         channels.append(ZaloBotChannel(app.config, app.conversation, app.outbox, app.storage))
-    if app.config.get("zalo_oa.app_id"):
+    if app.config.zalo_oa.app_id:
         from bot.zalo_oa_channel import ZaloOAChannel
 
         channels.append(ZaloOAChannel(app.config, app.conversation, app.outbox, app.storage))
@@ -115,7 +126,7 @@ def build_channels(app: App) -> list[Component]:
 
 def build_components(app: App) -> list[Component]:
     """Background features that are not channels (e.g. the reminder timer)."""
-    if not app.config.get("scheduler.enabled", True):
+    if not app.config.scheduler.enabled:
         return []
     from scheduler.app import Officials
 
@@ -128,7 +139,7 @@ async def run(config: Config) -> None:
     """Run the configured channels until interrupted; with none, the local console chat."""
     app = App(config)
     if not app.channels:
-        if not config.get("console.enabled", True):
+        if not config.console.enabled:
             print("Chưa cấu hình kênh nào (telegram.token trống) và console.enabled là false.")
             return
         from bot.console import chat  # the fallback that makes `make run` work anywhere

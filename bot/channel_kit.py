@@ -29,7 +29,7 @@ from typing import Generic, TypeVar
 
 from aiohttp import web
 
-from bot.config import Config, ConfigError
+from bot.config import Config
 from bot.outbox import (
     BLOCKED,
     INTERACTIVE,
@@ -215,12 +215,8 @@ class WebhookServer:
     @classmethod
     def from_config(cls, config: Config, section: str, route: Route) -> WebhookServer:
         """The server `<section>.webhook_listen`, `_port` and `_path` describe."""
-        return cls(
-            str(config.get(f"{section}.webhook_listen")),
-            int(config.get(f"{section}.webhook_port")),
-            str(config.get(f"{section}.webhook_path")),
-            route,
-        )
+        settings = getattr(config, section)
+        return cls(settings.webhook_listen, settings.webhook_port, settings.webhook_path, route)
 
     async def start(self) -> None:
         app = web.Application()
@@ -249,25 +245,21 @@ def secret_refusal(request: web.Request, header: str, secret: str) -> web.Respon
 
 
 def receive_mode(config: Config, section: str) -> str:
-    """`<section>.mode`: "polling" (the default) or "webhook"; anything else is an error."""
-    mode = str(config.get(f"{section}.mode", "polling"))
-    if mode not in ("polling", "webhook"):
-        raise ConfigError(f"{section}.mode phải là polling hoặc webhook, không phải {mode!r}")
-    return mode
+    """`<section>.mode`: "polling" (the default) or "webhook" (load_config checked it)."""
+    return str(getattr(config, section).mode)
 
 
 def webhook_secret(config: Config, section: str) -> str:
     """`<section>.secret_token`, or a random one: the platform is told it on setWebhook."""
-    return str(config.get(f"{section}.secret_token") or secrets.token_urlsafe(32))
+    return getattr(config, section).secret_token or secrets.token_urlsafe(32)
 
 
 def register_sender(
     outbox: Outbox, config: Config, sender: ChannelSender, default_rate: float
 ) -> None:
     """Give the outbox `sender` at its `outbox.rates.<channel>` and the per-chat spacing."""
-    rates = config.get("outbox.rates") or {}
     outbox.register(
         sender,
-        float(rates.get(sender.channel, default_rate)),
-        float(config.get("outbox.per_chat_interval", 1.0)),
+        config.outbox.rates.get(sender.channel, default_rate),
+        config.outbox.per_chat_interval,
     )

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from bot.app import run
+from bot.app import knowledge_from_config, run
 from bot.channel_kit import ChannelStartError
 from bot.config import ConfigError, load_config
 from bot.console import chat
@@ -87,14 +87,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_chat(args: argparse.Namespace) -> int:
     """Chat with the bot in this terminal, whatever channels are configured."""
     config = load_config(args.config)
-    asyncio.run(chat(Conversation(Services(KnowledgeService.from_config(config), config))))
+    asyncio.run(chat(Conversation(Services(knowledge_from_config(config), config))))
     return EXIT_OK
 
 
 def cmd_kb_unanswered(args: argparse.Namespace) -> int:
     """List the questions the bot could not answer outright, most asked first."""
     config = load_config(args.config)
-    storage = Storage.open(config.get("storage.path"), int(config.get("storage.retention_days")))
+    storage = Storage.open(config.storage.path, config.storage.retention_days)
     rows = storage.unanswered(days=args.days, limit=args.limit)
     if not rows:
         print(f"Không có câu hỏi nào chưa trả lời được trong {args.days} ngày qua.")
@@ -106,9 +106,9 @@ def cmd_kb_unanswered(args: argparse.Namespace) -> int:
 def _knowledge_service(args: argparse.Namespace) -> KnowledgeService:
     """Knowledge from --kb if given, else from the configuration."""
     config = load_config(args.config)
+    service = knowledge_from_config(config)
     if args.kb is None:
-        return KnowledgeService.from_config(config)
-    service = KnowledgeService.from_config(config)
+        return service
     if Path(args.kb) != service.faq_dir:
         service = KnowledgeService(Path(args.kb), service.synonyms, service.thresholds)
     return service

@@ -1,135 +1,188 @@
-"""Configuration: YAML file merged over built-in defaults, secrets overridable from the environment.
+"""Settings: built-in defaults, then the YAML file, then `TROLY06_<SECTION>_<KEY>` variables.
 
-Defaults live here so that the bot runs on a fresh machine with no config file at all;
-`config.example.yaml` documents every key and must stay in step with DEFAULTS
-(a test checks that).
+One frozen dataclass per section; its field defaults ARE the defaults, so the bot runs on a
+fresh machine with no config file at all, and `config.example.yaml` documents every key
+(a test keeps it in step with them). Everything is checked and cast once, at start-up: an
+admin's typo (`admn:`, a word where a number belongs, one user written where a list
+belongs) is one Vietnamese line naming the file and line or the environment variable, and
+the key, with "có phải ý bạn là …?" for an unknown key. Nothing reads a raw dict later.
 """
 
 from __future__ import annotations
 
-import copy
+import difflib
+import math
 import os
+import types
+import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
+from datetime import time
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
+from bot.yaml_lines import LocatedDict, load_located_yaml
 
 ENV_PREFIX = "TROLY06_"
 DEFAULT_PATH = Path("config.yaml")
 SECRET_WORDS = ("token", "secret", "password")
+TRUE_WORDS = frozenset({"true", "1", "yes", "có", "co", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "không", "khong", "off"})
 
-DEFAULTS: dict[str, Any] = {
-    "knowledge": {
-        "faq_dir": None,  # None: the FAQ files shipped in the package
-        "synonyms": None,  # None: the synonyms file shipped in the package
-        "answer_threshold": 72.0,
-        "suggest_threshold": 68.0,
-        "answer_margin": 4.0,
-        "max_suggestions": 3,
-    },
-    "admin": {
-        "users": [],  # "channel:user_id", e.g. "telegram:123456"
-    },
-    "storage": {
-        "path": "data/troly06.db",
-        "retention_days": 180,
-    },
-    "flood": {
-        "max_messages": 20,
-        "per_seconds": 60,
-    },
-    "telegram": {
-        "token": None,
-        "base_url": "https://api.telegram.org/bot",
-        "mode": "polling",
-        "webhook_url": None,
-        "webhook_listen": "127.0.0.1",
-        "webhook_port": 8443,
-        "webhook_path": "/telegram",
-        "secret_token": None,
-        "poll_timeout": 30,
-    },
-    "zalo_bot": {
-        "token": None,
-        "base_url": "https://bot-api.zaloplatforms.com/bot",
-        "mode": "polling",
-        "poll_timeout": 30,
-        "webhook_url": None,
-        "webhook_listen": "127.0.0.1",
-        "webhook_port": 8444,
-        "webhook_path": "/zalo-bot",
-        "secret_token": None,
-    },
-    "zalo_oa": {
-        "app_id": None,
-        "secret_key": None,
-        "app_secret": None,
-        "access_token": None,
-        "refresh_token": None,
-        "base_url": "https://openapi.zalo.me",
-        "oauth_url": "https://oauth.zaloapp.com/v4/oa/access_token",
-        "webhook_listen": "127.0.0.1",
-        "webhook_port": 8445,
-        "webhook_path": "/zalo-oa",
-        "max_event_age": 600,
-        "refresh_margin": 600,
-    },
-    "console": {
-        "enabled": True,
-    },
-    "outbox": {
-        "rates": {"telegram": 25, "zalo_bot": 10, "zalo_oa": 10, "console": 1000},
-        "per_chat_interval": 1.0,
-        "max_attempts": 5,
-        "backoff_base": 1.0,
-        "backoff_max": 60.0,
-    },
-    "scheduler": {
-        "enabled": True,
-        "files": [],
-        "timezone": "Asia/Ho_Chi_Minh",
-        "levels": ["tinh", "xa", "thon"],
-        "default_due_time": "17:00",
-        "reminder_time": "08:00",
-        "offsets_days": [7, 3, 1, 0],
-        "overdue_days": 3,
-        "quiet_start": "21:00",
-        "quiet_end": "07:00",
-        "snooze_minutes": 120,
-        "done_scope": "member",
-        "safety_tick_minutes": 5,
-    },
+
+@dataclass(frozen=True)
+class KnowledgeSettings:
+    faq_dir: Path | None = None  # None: the FAQ files shipped in the package
+    synonyms: Path | None = None  # None: the synonyms file shipped in the package
+    answer_threshold: float = 72.0
+    suggest_threshold: float = 68.0
+    answer_margin: float = 4.0
+    max_suggestions: int = 3
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    users: tuple[str, ...] = ()  # "channel:user_id", e.g. "telegram:123456"
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    path: Path = Path("data/troly06.db")
+    retention_days: int = 180
+
+
+@dataclass(frozen=True)
+class FloodSettings:
+    max_messages: int = 20
+    per_seconds: float = 60
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_path: str = "/telegram"
+    secret_token: str | None = None
+    poll_timeout: int = 30
+
+
+@dataclass(frozen=True)
+class ZaloBotSettings:
+    token: str | None = None
+    base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    poll_timeout: int = 30
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8444
+    webhook_path: str = "/zalo-bot"
+    secret_token: str | None = None
+
+
+@dataclass(frozen=True)
+class ZaloOASettings:
+    app_id: str | None = None
+    secret_key: str | None = None
+    app_secret: str | None = None
+    access_token: str | None = None
+    refresh_token: str | None = None
+    base_url: str = "https://openapi.zalo.me"
+    oauth_url: str = "https://oauth.zaloapp.com/v4/oa/access_token"
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8445
+    webhook_path: str = "/zalo-oa"
+    max_event_age: float = 600
+    refresh_margin: float = 600
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class OutboxSettings:
+    rates: Mapping[str, float] = field(default_factory=lambda: types.MappingProxyType(
+        {"telegram": 25.0, "zalo_bot": 10.0, "zalo_oa": 10.0, "console": 1000.0}
+    ))
+    per_chat_interval: float = 1.0
+    max_attempts: int = 5
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+
+
+@dataclass(frozen=True)
+class SchedulerSettings:
+    enabled: bool = True
+    files: tuple[Path, ...] = ()
+    timezone: ZoneInfo = field(default_factory=partial(ZoneInfo, "Asia/Ho_Chi_Minh"))
+    levels: tuple[str, ...] = ("tinh", "xa", "thon")
+    default_due_time: time = time(17, 0)
+    reminder_time: time = time(8, 0)
+    offsets_days: tuple[int, ...] = (7, 3, 1, 0)
+    overdue_days: int = 3
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(7, 0)
+    snooze_minutes: float = 120
+    done_scope: Literal["member", "group"] = "member"
+    safety_tick_minutes: float = 5
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration, checked and typed; `source` is the file it came from."""
+
+    knowledge: KnowledgeSettings = field(default_factory=KnowledgeSettings)
+    admin: AdminSettings = field(default_factory=AdminSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    flood: FloodSettings = field(default_factory=FloodSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    zalo_bot: ZaloBotSettings = field(default_factory=ZaloBotSettings)
+    zalo_oa: ZaloOASettings = field(default_factory=ZaloOASettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    source: Path | None = None
+
+    def __repr__(self) -> str:  # secrets must never reach a log line
+        return f"Config(source={self.source}, data={redact_secrets(as_plain_data(self))})"
+
+
+SECTIONS: dict[str, type] = {
+    name: hint for name, hint in get_type_hints(Config).items() if is_dataclass(hint)
 }
 
 
 class ConfigError(Exception):
-    """The configuration file cannot be used; the message names the file and the fix."""
+    """The configuration cannot be used; each line names the file or variable, the key and
+    what is wrong."""
 
 
-class Config:
-    """Read-only view of the merged configuration with dotted-key access."""
+def as_plain_data(config: Config) -> dict[str, dict[str, Any]]:
+    """Every section as YAML would write it (lists, strings), e.g. to compare with the example."""
+    return {name: {f.name: _plain(getattr(getattr(config, name), f.name))
+                   for f in fields(getattr(config, name))} for name in SECTIONS}
 
-    def __init__(self, data: Mapping[str, Any], source: Path | None = None) -> None:
-        self._data = dict(data)
-        self.source = source
 
-    def get(self, dotted_key: str, default: Any = None) -> Any:
-        """Return `section.key` (any depth), or `default` when absent."""
-        node: Any = self._data
-        for part in dotted_key.split("."):
-            if not isinstance(node, Mapping) or part not in node:
-                return default
-            node = node[part]
-        return node
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, Path | ZoneInfo):
+        return str(value)
+    return value
 
-    def section(self, name: str) -> dict[str, Any]:
-        """Return one top-level section as a plain dict (empty if missing)."""
-        value = self._data.get(name)
-        return dict(value) if isinstance(value, Mapping) else {}
 
-    def __repr__(self) -> str:  # secrets must never reach a log line
-        return f"Config(source={self.source}, data={redact_secrets(self._data)})"
+DEFAULTS: dict[str, dict[str, Any]] = as_plain_data(Config())
 
 
 def redact_secrets(data: Any) -> Any:
@@ -149,54 +202,248 @@ def _is_secret_key(key: str) -> bool:
 
 
 def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Merge defaults, the YAML file (if any) and `TROLY06_SECTION_KEY` environment variables.
+    """Defaults, overridden by the YAML file (if any), overridden by the environment.
 
-    An explicit `path` must exist; the default `config.yaml` is optional so the bot
-    starts on embedded defaults.
+    An explicit `path` must exist; the default `config.yaml` is optional so the bot starts
+    on embedded defaults. Raises ConfigError listing every mistake, one per line.
     """
     environ = os.environ if environ is None else environ
-    data = copy.deepcopy(DEFAULTS)
     source: Path | None = None
+    given = _Given()
     if path is not None or DEFAULT_PATH.exists():
         source = Path(path) if path is not None else DEFAULT_PATH
-        _merge(data, _read_yaml(source))
-    _apply_environment(data, environ)
-    return Config(data, source)
+        given.read_file(source)
+    given.read_environment(environ)
+    sections = {name: given.section(name, cls) for name, cls in SECTIONS.items()}
+    if given.problems:
+        raise ConfigError("\n".join(given.problems))
+    return Config(**sections, source=source)
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.exists():
-        raise ConfigError(f"{path}: không tìm thấy tệp (chép config.example.yaml để bắt đầu)")
+class _Invalid(Exception):
+    """A value that does not fit its key's type; the message says what it must be."""
+
+
+@dataclass
+class _Value:
+    value: Any
+    where: str  # "config.yaml:12" or "TROLY06_TELEGRAM_TOKEN", for the message
+
+
+class _Given:
+    """The values the file and the environment give, each remembering where it came from."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, dict[str, _Value]] = {name: {} for name in SECTIONS}
+        self.problems: list[str] = []
+
+    def read_file(self, path: Path) -> None:
+        if not path.exists():
+            raise ConfigError(f"{path}: không tìm thấy tệp (chép config.example.yaml để bắt đầu)")
+        data, problems = load_located_yaml(path)
+        if problems:
+            raise ConfigError("\n".join(str(p) for p in problems))
+        if data is None:
+            return
+        if not isinstance(data, LocatedDict):
+            raise ConfigError(f"{path}: cấp ngoài cùng phải là các mục (telegram:, storage:, ...)")
+        for name, section in data.items():
+            where = f"{path}:{data.line_of(str(name))}"
+            if name not in SECTIONS:
+                self.problems.append(f"{where}: không có mục '{name}'{_hint(name, SECTIONS)}")
+            elif isinstance(section, LocatedDict):
+                for key, value in section.items():
+                    self._give(name, str(key), value, f"{path}:{section.line_of(str(key))}")
+            elif section is not None:
+                self.problems.append(f"{where}: mục {name} phải gồm các khoá con, mỗi khoá "
+                                     f"một dòng thụt vào (xem config.example.yaml)")
+
+    def read_environment(self, environ: Mapping[str, str]) -> None:
+        """`TROLY06_ZALO_OA_SECRET_KEY` sets zalo_oa.secret_key: the longest section wins."""
+        for variable, value in sorted(environ.items()):
+            if not variable.startswith(ENV_PREFIX):
+                continue
+            rest = variable[len(ENV_PREFIX):].lower()
+            name = next((s for s in sorted(SECTIONS, key=len, reverse=True)
+                         if rest.startswith(s + "_")), None)
+            if name is None:
+                guess = _hint(rest.split("_")[0], SECTIONS)
+                self.problems.append(f"{variable}: không có mục nào tên như vậy{guess}")
+                continue
+            self._give(name, *_from_environment(name, rest[len(name) + 1:], value), variable)
+
+    def _give(self, section: str, key: str, value: Any, where: str) -> None:
+        known = {f.name: f for f in fields(SECTIONS[section])}
+        if key not in known:
+                self.problems.append(
+                    f"{where}: không có khoá {section}.{key}{_hint(key, known, section + '.')}"
+                )
+                return
+        previous = self.values[section].get(key)
+        if previous is not None and isinstance(value, dict) and isinstance(previous.value, dict):
+            value = {**previous.value, **value}
+        self.values[section][key] = _Value(value, where)
+
+    def section(self, name: str, cls: type) -> Any:
+        """The section's dataclass from the given values cast to each field's type."""
+        hints = _hints(name)
+        defaults = cls()
+        cast: dict[str, Any] = {}
+        for key, given in self.values[name].items():
+            try:
+                cast[key] = _cast(hints[key], given.value, getattr(defaults, key))
+            except _Invalid as exc:
+                hidden = _is_secret_key(key) or isinstance(given.value, Mapping)
+                shown = "" if hidden else f" (đang là {_show(given.value)})"
+                self.problems.append(f"{given.where}: {name}.{key} {exc}{shown}")
+        return cls(**cast)
+
+
+def _from_environment(section: str, key: str, text: str) -> tuple[str, Any]:
+    """An environment string as the file would give it: `A,B` for a list, and
+    `TROLY06_OUTBOX_RATES_TELEGRAM` as the `telegram` entry of outbox.rates."""
+    hints = _hints(section)
+    nested = next((k for k in hints if key.startswith(k + "_")
+                   and get_origin(hints[k]) is Mapping), None)
+    if key not in hints and nested is not None:
+        return nested, {key[len(nested) + 1:]: text}
+    if key in hints and get_origin(hints[key]) is tuple:
+        return key, [part.strip() for part in text.split(",") if part.strip()]
+    return key, text
+
+
+def _hints(section: str) -> dict[str, Any]:
+    return get_type_hints(SECTIONS[section])
+
+
+def _hint(name: str, known: Mapping[str, Any], prefix: str = "") -> str:
+    """" (có phải ý bạn là admin?)" for a near miss, else nothing."""
+    close = difflib.get_close_matches(str(name).lower(), list(known), n=1, cutoff=0.6)
+    return f" (có phải ý bạn là {prefix}{close[0]}?)" if close else ""
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f"chuỗi '{value}'" if value else "chuỗi rỗng"
+    return "trống" if value is None else repr(value)
+
+
+def _cast(hint: Any, value: Any, default: Any) -> Any:
+    """`value` (from YAML, or a string from the environment) as a `hint`; _Invalid if not."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin in (Union, types.UnionType):  # X | None
+        if value is None or value == "":
+            return None
+        return _cast(next(a for a in args if a is not type(None)), value, default)
+    if origin is tuple:
+        return _cast_list(args[0], value)
+    if origin is Mapping:
+        return _cast_mapping(args[1], value, default)
+    if origin is Literal:
+        if value not in args:
+            raise _Invalid("phải là một trong: " + ", ".join(args))
+        return value
+    caster = _SCALARS.get(hint)
+    if caster is None:
+        raise TypeError(f"no caster for {hint!r}")
+    return caster(value)
+
+
+def _cast_list(item: type, value: Any) -> tuple[Any, ...]:
+    if not isinstance(value, list):
+        example = f"[{value}]" if isinstance(value, str) and value else "[a, b]"
+        raise _Invalid(f"phải là một danh sách, ví dụ {example} hoặc mỗi mục một dòng '- …'")
+    items = []
+    for index, element in enumerate(value):
+        try:
+            items.append(_cast(item, element, None))
+        except _Invalid as exc:
+            raise _Invalid(f"mục thứ {index + 1} ({_show(element)}) {exc}") from None
+    return tuple(items)
+
+
+def _cast_mapping(item: type, value: Any, default: Mapping[str, Any]) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _Invalid("phải gồm các khoá con, mỗi khoá một dòng thụt vào")
+    result = dict(default)
+    for key, element in value.items():
+        if key not in default:
+            raise _Invalid(f"không có khoá con '{key}'{_hint(key, default)}")
+        try:
+            result[key] = _cast(type(default[key]), element, None)
+        except _Invalid as exc:
+            raise _Invalid(f"'{key}' {exc}") from None
+    return types.MappingProxyType(result)
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    word = unicodedata.normalize("NFC", str(value)).strip().lower()
+    if isinstance(value, str) and word in TRUE_WORDS | FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise _Invalid("phải là true hoặc false (có/không)")
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise _Invalid("phải là một số nguyên") from None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid("phải là một số nguyên")
+    return _not_negative(value)
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise _Invalid("phải là một số") from None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _Invalid("phải là một số")
+    return float(_not_negative(value))
+
+
+def _not_negative(value: int | float) -> Any:
+    if value < 0:
+        raise _Invalid("không được là số âm")
+    return value
+
+
+def _to_str(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Invalid("phải là một chuỗi")
+    return unicodedata.normalize("NFC", str(value))
+
+
+def _to_path(value: Any) -> Path:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid("phải là một đường dẫn")
+    return Path(value)
+
+
+def _to_time(value: Any) -> time:
+    text = value.strip() if isinstance(value, str) else ""
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        reason = getattr(exc, "problem", exc)
-        raise ConfigError(f"{path}{line}: lỗi cú pháp YAML ({reason})") from exc
-    if not isinstance(loaded, dict):
-        raise ConfigError(f"{path}: cấp ngoài cùng phải là các mục (telegram:, storage:, ...)")
-    return loaded
+        hours, minutes = (int(part) for part in text.split(":"))
+        return time(hours, minutes)
+    except ValueError:
+        raise _Invalid('phải là giờ dạng "HH:MM" trong dấu nháy, ví dụ "08:00"') from None
 
 
-def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> None:
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
-            _merge(base[key], value)
-        else:
-            base[key] = value
+def _to_zone(value: Any) -> ZoneInfo:
+    try:
+        return ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise _Invalid("phải là tên múi giờ, ví dụ Asia/Ho_Chi_Minh") from None
 
 
-def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
-    """`TROLY06_TELEGRAM_TOKEN=x` sets telegram.token; sections with underscores work too.
-
-    Values stay strings (a token such as `123:45` must not become a number); readers cast.
-    """
-    for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX):
-            continue
-        rest = name[len(ENV_PREFIX) :].lower()
-        for section in sorted(data, key=len, reverse=True):
-            if isinstance(data[section], dict) and rest.startswith(section + "_"):
-                data[section][rest[len(section) + 1 :]] = value
-                break
+_SCALARS: dict[Any, Any] = {
+    bool: _to_bool, int: _to_int, float: _to_float, str: _to_str, Path: _to_path,
+    time: _to_time, ZoneInfo: _to_zone,
+}

@@ -189,11 +189,11 @@ class TelegramChannel:
         self._server: WebhookServer | None = None
 
     def _build_application(self) -> Application:
-        token = str(self.config.get("telegram.token"))
+        token = str(self.config.telegram.token)
         builder = (
             Application.builder()
             .token(token)
-            .base_url(str(self.config.get("telegram.base_url")))
+            .base_url(self.config.telegram.base_url)
             .concurrent_updates(True)
         )
         if self.mode == "webhook":
@@ -216,7 +216,7 @@ class TelegramChannel:
         else:
             await self.application.updater.start_polling(
                 allowed_updates=ALLOWED_UPDATES,
-                timeout=int(self.config.get("telegram.poll_timeout", 30)),
+                timeout=self.config.telegram.poll_timeout,
             )
         log.info("telegram channel started in %s mode", self.mode)
 
@@ -283,7 +283,7 @@ class TelegramChannel:
         log.error("error while handling a telegram update", exc_info=context.error)
 
     async def _start_webhook(self) -> None:
-        url = self.config.get("telegram.webhook_url")
+        url = self.config.telegram.webhook_url
         if not url:
             raise ConfigError("telegram.mode là webhook nhưng chưa đặt telegram.webhook_url")
         self._server = WebhookServer.from_config(self.config, CHANNEL, self._webhook)

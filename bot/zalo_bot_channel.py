@@ -202,7 +202,7 @@ class ZaloBotChannel:
         self.clock = clock or SystemClock()
         self.mode = receive_mode(config, CHANNEL)
         self.secret_token = webhook_secret(config, CHANNEL)
-        self.poll_timeout = int(config.get("zalo_bot.poll_timeout", 30))
+        self.poll_timeout = config.zalo_bot.poll_timeout
         self.backoff = retry_policy(config).backoff
         self.inbox = Inbox(CHANNEL, conversation, outbox, storage)
         self._seen: BoundedMap[str, None] = BoundedMap()
@@ -215,8 +215,8 @@ class ZaloBotChannel:
         """Register the sender, then receive by webhook or by polling."""
         self._session = aiohttp.ClientSession()
         self.api = ZaloBotApi(
-            self._session, str(self.config.get("zalo_bot.base_url")),
-            str(self.config.get("zalo_bot.token")),
+            self._session, self.config.zalo_bot.base_url,
+            str(self.config.zalo_bot.token),
         )
         register_sender(
             self.outbox, self.config, ZaloBotSender(self.api, self.conversation.last_buttons), 10
@@ -281,7 +281,7 @@ class ZaloBotChannel:
                 self.receive(update)
 
     async def _start_webhook(self) -> None:
-        url = self.config.get("zalo_bot.webhook_url")
+        url = self.config.zalo_bot.webhook_url
         if not url:
             raise ConfigError("zalo_bot.mode là webhook nhưng chưa đặt zalo_bot.webhook_url")
         self._server = WebhookServer.from_config(self.config, CHANNEL, self._webhook)

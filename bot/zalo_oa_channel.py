@@ -185,8 +185,8 @@ class ZaloOAChannel:
     ) -> None:
         if storage is None:
             raise ValueError("the zalo_oa channel keeps its tokens in storage: pass one")
-        self.app_id = str(config.get("zalo_oa.app_id"))
-        self.secret_key = str(config.get("zalo_oa.secret_key") or "")
+        self.app_id = str(config.zalo_oa.app_id)
+        self.secret_key = config.zalo_oa.secret_key or ""
         if not self.secret_key:
             raise ConfigError("zalo_oa.secret_key (TROLY06_ZALO_OA_SECRET_KEY) là bắt buộc để "
                               "kiểm tra chữ ký webhook của Zalo OA")
@@ -195,7 +195,7 @@ class ZaloOAChannel:
         self.outbox = outbox
         self.storage = storage
         self.clock = clock or SystemClock()
-        self.max_age_ms = float(config.get("zalo_oa.max_event_age", 600)) * 1000
+        self.max_age_ms = config.zalo_oa.max_event_age * 1000
         self.inbox = Inbox(CHANNEL, conversation, outbox, storage)
         self._seen: BoundedMap[str, None] = BoundedMap()
         self._session: aiohttp.ClientSession | None = None
@@ -208,14 +208,13 @@ class ZaloOAChannel:
         tokens = OAuthTokens(
             self._session,
             TokenStore(self.storage.db, self.app_id),
-            str(self.config.get("zalo_oa.oauth_url")),
-            str(self.config.get("zalo_oa.app_secret") or ""),
+            self.config.zalo_oa.oauth_url,
+            self.config.zalo_oa.app_secret or "",
             self.clock,
-            float(self.config.get("zalo_oa.refresh_margin", 600)),
+            self.config.zalo_oa.refresh_margin,
         )
-        tokens.seed(self.config.get("zalo_oa.access_token"),
-                    self.config.get("zalo_oa.refresh_token"))
-        api = ZaloOAApi(self._session, str(self.config.get("zalo_oa.base_url")), tokens)
+        tokens.seed(self.config.zalo_oa.access_token, self.config.zalo_oa.refresh_token)
+        api = ZaloOAApi(self._session, self.config.zalo_oa.base_url, tokens)
         self.sender = ZaloOASender(api, self.clock, self.conversation.last_buttons)
         register_sender(self.outbox, self.config, self.sender, 10)
         await self.inbox.start()

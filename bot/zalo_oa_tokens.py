@@ -19,6 +19,7 @@ import aiohttp
 import sqlite_utils
 
 from bot.clock import Clock
+from bot.config import ConfigError
 from bot.storage import migrate
 
 log = logging.getLogger(__name__)
@@ -112,7 +113,10 @@ class OAuthTokens:
         """Start from the configured tokens unless the table already holds their successor."""
         if not refresh_token:
             if self._current is None:
-                raise ValueError("zalo_oa.refresh_token is not set and none is stored")
+                raise ConfigError(
+                    "zalo_oa.refresh_token (TROLY06_ZALO_OA_REFRESH_TOKEN) chưa được đặt và cơ sở "
+                    "dữ liệu chưa lưu mã nào: uỷ quyền OA rồi đặt mã làm mới (refresh token) đó"
+                )
             return
         mark = fingerprint(refresh_token)
         loaded = self._store.load()

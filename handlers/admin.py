@@ -24,7 +24,7 @@ UNANSWERED_DAYS = 7
 
 def is_admin(ctx: Context) -> bool:
     """Whether the sender is listed in `admin.users`."""
-    admins = {str(a) for a in ctx.services.config.get("admin.users") or []}
+    admins = set(ctx.services.config.admin.users)
     return f"{ctx.incoming.channel}:{ctx.incoming.user_id}" in admins
 
 

@@ -81,8 +81,8 @@ class Conversation:
         self.services = services
         self.dispatcher = Dispatcher(ROUTERS if routers is None else routers)
         self.flood = flood or FloodGuard(
-            int(services.config.get("flood.max_messages", 20)),
-            float(services.config.get("flood.per_seconds", 60)),
+            services.config.flood.max_messages,
+            services.config.flood.per_seconds,
         )
         self.last_buttons = LastButtons()
 

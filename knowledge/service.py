@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from bot.config import Config
 from knowledge.loader import LoadReport, load_knowledge_base
 from knowledge.matcher import Matcher, MatchResult, Thresholds
 from knowledge.model import KnowledgeBase
@@ -28,20 +27,6 @@ class KnowledgeService:
         self.thresholds = thresholds or Thresholds()
         self._matcher: Matcher | None = None
         self.last_report = self.reload()
-
-    @classmethod
-    def from_config(cls, config: Config) -> KnowledgeService:
-        faq_dir = config.get("knowledge.faq_dir")
-        synonyms = config.get("knowledge.synonyms")
-        thresholds = Thresholds(
-            answer=float(config.get("knowledge.answer_threshold")),
-            suggest=float(config.get("knowledge.suggest_threshold")),
-            margin=float(config.get("knowledge.answer_margin")),
-            max_suggestions=int(config.get("knowledge.max_suggestions")),
-        )
-        return cls(
-            Path(faq_dir) if faq_dir else None, Path(synonyms) if synonyms else None, thresholds
-        )
 
     @property
     def kb(self) -> KnowledgeBase:

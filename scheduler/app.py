@@ -47,19 +47,19 @@ class Officials:
         outbox: Outbox,
         clock: Clock | None = None,
     ) -> Officials:
-        section = config.section("scheduler")
+        settings = config.scheduler
         ensure_schema(db)
-        policy = ReminderPolicy.from_config(section)
+        policy = ReminderPolicy.from_settings(settings)
         service = ReminderService(
-            db, outbox, policy, clock or SystemClock(), section.get("done_scope", "member")
+            db, outbox, policy, clock or SystemClock(), settings.done_scope
         )
         officials = cls(
             db,
             service,
-            ReminderTimer(service, policy.tz, float(section.get("safety_tick_minutes", 5))),
-            [Path(p) for p in section.get("files") or []],
-            list(section.get("levels") or []),
-            str(section.get("default_due_time", "17:00")),
+            ReminderTimer(service, policy.tz, settings.safety_tick_minutes),
+            list(settings.files),
+            list(settings.levels),
+            f"{settings.default_due_time:%H:%M}",
         )
         for problem in officials.reload():
             log.error("%s", problem)

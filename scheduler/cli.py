@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from bot.config import load_config
 from scheduler.files import load_roster
@@ -16,7 +15,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 def cmd_tasks_check(args: argparse.Namespace) -> int:
     """Validate the scheduler files; print every problem as file:line: problem."""
     config = load_config(args.config)
-    paths = args.files or [Path(p) for p in config.get("scheduler.files") or []]
+    paths = args.files or list(config.scheduler.files)
     if not paths:
         print(
             "Cú pháp: troly06 tasks check [TỆP ...] (hoặc khai báo scheduler.files)",
@@ -25,9 +24,9 @@ def cmd_tasks_check(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     roster, problems = load_roster(
         paths,
-        config.get("scheduler.levels"),
-        config.get("scheduler.default_due_time"),
-        ZoneInfo(config.get("scheduler.timezone")),
+        config.scheduler.levels,
+        f"{config.scheduler.default_due_time:%H:%M}",
+        config.scheduler.timezone,
     )
     for problem in problems:
         print(problem)

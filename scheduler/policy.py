@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from scheduler.files import parse_time
+if TYPE_CHECKING:
+    from bot.config import SchedulerSettings
 
 ESCALATE = "escalate"
 
@@ -27,17 +28,15 @@ class ReminderPolicy:
     snooze: timedelta = timedelta(hours=2)
 
     @classmethod
-    def from_config(cls, section: dict[str, Any]) -> ReminderPolicy:
+    def from_settings(cls, settings: SchedulerSettings) -> ReminderPolicy:
         return cls(
-            tz=ZoneInfo(section.get("timezone", "Asia/Ho_Chi_Minh")),
-            offsets_days=tuple(
-                sorted({int(d) for d in section.get("offsets_days", (7, 3, 1, 0))}, reverse=True)
-            ),
-            reminder_time=parse_time(str(section.get("reminder_time", "08:00"))) or time(8),
-            overdue_days=int(section.get("overdue_days", 3)),
-            quiet_start=parse_time(str(section.get("quiet_start", "21:00"))) or time(21),
-            quiet_end=parse_time(str(section.get("quiet_end", "07:00"))) or time(7),
-            snooze=timedelta(minutes=float(section.get("snooze_minutes", 120))),
+            tz=settings.timezone,
+            offsets_days=tuple(sorted(set(settings.offsets_days), reverse=True)),
+            reminder_time=settings.reminder_time,
+            overdue_days=settings.overdue_days,
+            quiet_start=settings.quiet_start,
+            quiet_end=settings.quiet_end,
+            snooze=timedelta(minutes=settings.snooze_minutes),
         )
 
     def reminders(self, due_at: datetime) -> list[tuple[str, datetime]]:

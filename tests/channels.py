@@ -50,7 +50,7 @@ async def officials_on_channel(
 ) -> AsyncIterator[Officials]:
     """One channel wired to the reminder feature as App wires it, but with the engine on a
     manual clock set to `now`, so a spec decides when a reminder is due by calling tick()."""
-    storage = Storage.open(config.get("storage.path"))
+    storage = Storage.open(config.storage.path)
     outbox = Outbox()
     feature = Officials.from_config(config, storage.db, outbox, ManualClock(now))
     services = Services(knowledge, config, storage, {"officials": feature})

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.app import App
-from bot.config import DEFAULTS, Config, load_config
+from bot.app import App, knowledge_from_config
+from bot.config import Config, load_config
 from knowledge.service import KnowledgeService
 from tests.faq_files import write_faq_dir
 
@@ -26,7 +26,7 @@ def shipped_knowledge() -> KnowledgeService:
 
     Specs that edit and reload the FAQ use their own service on `faq_dir` instead.
     """
-    return KnowledgeService.from_config(Config(DEFAULTS))
+    return knowledge_from_config(Config())
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def test_the_installed_console_script_answers_help(args):
 
 def test_kb_unanswered_lists_what_citizens_asked_in_vain(make_config, capsys):
     config = make_config()
-    storage = Storage.open(config.get("storage.path"))
+    storage = Storage.open(config.storage.path)
     for _ in range(2):
         storage.record_question("telegram", "1", "giá vàng hôm nay", "gia vang hom nay",
                                 "fallback", None, 20.0)

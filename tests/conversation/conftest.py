@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
+from bot.app import knowledge_from_config
 from bot.config import Config
 from bot.storage import Storage
 from handlers.conversation import Conversation
@@ -34,13 +35,13 @@ def config(make_config: Callable[..., Config]) -> Config:
 
 @pytest.fixture
 def storage(config: Config) -> Storage:
-    return Storage.open(config.get("storage.path"), int(config.get("storage.retention_days")))
+    return Storage.open(config.storage.path, config.storage.retention_days)
 
 
 @pytest.fixture
 def editable_knowledge(config: Config) -> KnowledgeService:
     """A service on this test's own FAQ copy (`faq_dir`), safe to edit and reload."""
-    return KnowledgeService.from_config(config)
+    return knowledge_from_config(config)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.app import knowledge_from_config
 from bot.config import Config
 from knowledge.service import KnowledgeService
 from tests.channels import FAST_OUTBOX
@@ -58,7 +59,7 @@ def custom_knowledge(faq_dir: Path, make_config: Callable[..., Config]) -> Knowl
     ]
     (faq_dir / "zz-test.yaml").write_text(yaml.safe_dump(entries, allow_unicode=True),
                                          encoding="utf-8")
-    return KnowledgeService.from_config(make_config())
+    return knowledge_from_config(make_config())
 
 
 def _entry(entry_id: str, question: str, answer: str) -> dict[str, Any]:
