@@ -11,6 +11,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 
 from bot.app import knowledge_from_config, run
@@ -22,9 +23,10 @@ from bot.storage import Storage
 from handlers.conversation import Conversation
 from handlers.router import Services
 from knowledge.evaluation import DatasetError, evaluate, read_examples
-from knowledge.loader import KnowledgeLoadError, load_knowledge_base
+from knowledge.loader import KnowledgeLoadError, LoadReport, load_knowledge_base
 from knowledge.matcher import MatchResult
 from knowledge.normalize import Normalizer, SynonymError
+from knowledge.review_dates import review_problems, vietnam_today
 from knowledge.service import KnowledgeService
 from scheduler.cli import add_tasks_commands
 
@@ -39,14 +41,21 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
     try:
         kb, report = load_knowledge_base(args.path, normalizer)
     except KnowledgeLoadError as exc:
-        report = exc.report
-        _print_problems(report.errors + report.warnings)
-        print(f"{len(report.errors)} lỗi, {len(report.warnings)} cảnh báo.", file=sys.stderr)
-        return EXIT_PROBLEMS
+        return _fail_check(exc.report)
+    for problem in review_problems(kb, args.today or vietnam_today()):
+        report.add(problem)
+    if not report.ok:
+        return _fail_check(report)
     _print_problems(report.warnings)
     print(f"OK: {len(kb.entries)} mục, {len(kb.categories)} danh mục, "
           f"{len(report.warnings)} cảnh báo.")
     return EXIT_OK
+
+
+def _fail_check(report: LoadReport) -> int:
+    _print_problems(report.errors + report.warnings)
+    print(f"{len(report.errors)} lỗi, {len(report.warnings)} cảnh báo.", file=sys.stderr)
+    return EXIT_PROBLEMS
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -144,6 +153,14 @@ def _print_problems(problems: Iterable[object]) -> None:
         print(problem)
 
 
+def iso_date(text: str) -> date:
+    """An argparse type: a date written 2026-12-31, refused in Vietnamese otherwise."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' không phải ngày dạng 2026-12-31") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every subcommand and its help, in one place."""
     parser = argparse.ArgumentParser(prog="troly06", description="Trợ lý 06: chatbot Đề án 06.")
@@ -156,6 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = kb_commands.add_parser("check", help="kiểm tra các tệp FAQ, in lỗi dạng tệp:dòng: lỗi")
     check.add_argument("path", nargs="?", type=Path, help="thư mục FAQ (mặc định: kho đóng gói)")
     check.add_argument("--synonyms", type=Path, help="tệp từ đồng nghĩa")
+    check.add_argument("--today", type=iso_date, metavar="NGÀY",
+                       help="kiểm tra hạn 'review_by' như thể hôm nay là NGÀY (2026-12-31)")
     check.set_defaults(func=cmd_kb_check)
     unanswered = kb_commands.add_parser(
         "unanswered", help="các câu người dân hỏi mà bot chưa trả lời được (nhiều nhất trước)")

@@ -13,6 +13,7 @@ from handlers.router import Context, Router, Services
 from handlers.types import Reply
 from knowledge.loader import KnowledgeLoadError
 from knowledge.normalize import SynonymError
+from knowledge.review_dates import entries_due, vietnam_today
 
 log = logging.getLogger(__name__)
 router = Router("admin")
@@ -69,13 +70,28 @@ async def reload_command(ctx: Context) -> list[Reply]:
 
 @router.command("chuatraloi")
 async def unanswered_command(ctx: Context) -> list[Reply]:
-    """The questions of the last week the bot could not answer, most asked first."""
+    """The questions of the last week the bot could not answer, most asked first, then the
+    entries whose facts must be re-checked soon (`review_by`)."""
     if not is_admin(ctx):
         return [Reply(ADMINS_ONLY)]
+    return [Reply("\n\n".join([_unanswered_text(ctx), *_due_entries_text(ctx)]))]
+
+
+def _unanswered_text(ctx: Context) -> str:
     storage = ctx.services.storage
     rows = storage.unanswered(days=UNANSWERED_DAYS) if storage is not None else []
     if not rows:
-        return [Reply(f"Trong {UNANSWERED_DAYS} ngày qua không có câu hỏi nào bị bỏ ngỏ.")]
+        return f"Trong {UNANSWERED_DAYS} ngày qua không có câu hỏi nào bị bỏ ngỏ."
     lines = [f"Câu hỏi chưa trả lời được trong {UNANSWERED_DAYS} ngày qua (số lần hỏi):"]
     lines += [f"{i}. {row['example']} ({row['times']})" for i, row in enumerate(rows, 1)]
-    return [Reply("\n".join(lines))]
+    return "\n".join(lines)
+
+
+def _due_entries_text(ctx: Context) -> list[str]:
+    """One paragraph listing the entries to re-check, or none when nothing is due."""
+    due = entries_due(ctx.kb, vietnam_today())
+    if not due:
+        return []
+    lines = ["Mục cần kiểm tra lại vì thông tin có hạn (review_by):"]
+    lines += [f"- {d.entry.id}: {d.entry.question} ({d.describe()})" for d in due]
+    return ["\n".join(lines)]

@@ -24,7 +24,7 @@ from knowledge.normalize import Normalizer
 DEFAULT_FAQ_DIR = Path(__file__).with_name("faq")
 CATEGORIES_FILE = "categories.yaml"
 REQUIRED_KEYS = ("id", "category", "question", "variants", "answer", "sources", "updated")
-OPTIONAL_KEYS = ("links", "keywords", "related")
+OPTIONAL_KEYS = ("links", "keywords", "related", "review_by")
 MAX_ANSWER_CHARS = 4000  # Telegram's 4,096 per message, less room for the title
 ZALO_MESSAGE_CHARS = 2000
 MIN_VARIANTS = 4
@@ -155,6 +155,10 @@ def _parse_entry(name: str, raw: LocatedDict, report: LoadReport) -> Entry | Non
     updated = raw["updated"]
     if not isinstance(updated, date):
         report.add(Problem(name, raw.line_of("updated"), "'updated' phải là ngày dạng 2026-11-22"))
+    review_by = raw.get("review_by")
+    if review_by is not None and not isinstance(review_by, date):
+        report.add(Problem(name, raw.line_of("review_by"),
+                           "'review_by' phải là ngày dạng 2026-12-31"))
     if len(report.errors) > errors_before:
         return None
     if len(variants) < MIN_VARIANTS:
@@ -165,7 +169,7 @@ def _parse_entry(name: str, raw: LocatedDict, report: LoadReport) -> Entry | Non
         id=entry_id, category=raw["category"], question=_nfc(raw["question"]),
         variants=tuple(variants), answer=answer, sources=tuple(sources), updated=updated,
         links=tuple(links), keywords=tuple(keywords), related=tuple(related),
-        file=name, line=raw.line,
+        review_by=review_by, file=name, line=raw.line,
     )  # fmt: skip
 
 

@@ -35,6 +35,7 @@ class Entry:
     links: tuple[Link, ...] = ()
     keywords: tuple[str, ...] = ()
     related: tuple[str, ...] = ()
+    review_by: date | None = None  # facts that expire must be re-checked by then
     file: str = ""
     line: int = 0
 

@@ -44,6 +44,23 @@ def test_kb_check_lists_problems_and_fails(make_faq_dir, capsys):
     assert "1 lỗi" in out.err
 
 
+def test_kb_check_warns_before_review_by_and_fails_after_it(make_faq_dir, capsys):
+    folder = make_faq_dir({"a.yaml": entry_yaml("mot", "Hỏi?", ["a", "b", "c", "d"],
+                                                 review_by="2026-12-31")})
+    assert main(["kb", "check", str(folder), "--today", "2026-12-01"]) == 0
+    assert "cảnh báo: mục 'mot': hạn xem lại 31/12/2026, còn 30 ngày" in capsys.readouterr().out
+    assert main(["kb", "check", str(folder), "--today", "2027-01-05"]) == 1
+    out = capsys.readouterr()
+    assert f"{folder / 'a.yaml'}:1: mục 'mot': hạn xem lại 31/12/2026, đã quá 5 ngày" in out.out
+    assert "1 lỗi" in out.err
+
+
+def test_kb_check_refuses_a_today_that_is_not_a_date(capsys):
+    with pytest.raises(SystemExit):
+        main(["kb", "check", "--today", "31/12/2026"])
+    assert "'31/12/2026' không phải ngày dạng 2026-12-31" in capsys.readouterr().err
+
+
 def test_ask_prints_one_json_object(capsys):
     assert main(["ask", "quên mật khẩu vneid", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)

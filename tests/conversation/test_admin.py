@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.config import Config
+from knowledge.review_dates import vietnam_today
 from knowledge.service import KnowledgeService
 from tests.conversation.conftest import Say
 
@@ -47,7 +50,28 @@ async def test_unanswered_questions_are_listed_most_asked_first(say: Say) -> Non
     await say("kết quả bóng đá tối qua", user="c")
     await say("quên mật khẩu vneid thì làm sao", user="d")
     (reply,) = await say("/chuatraloi", user="admin")
-    lines = reply.text.splitlines()
+    lines = reply.text.split("\n\n")[0].splitlines()
     assert lines[1] == "1. giá vàng hôm nay bao nhiêu (2)"
     assert lines[2] == "2. kết quả bóng đá tối qua (1)"
     assert len(lines) == 3
+
+
+async def test_unanswered_questions_are_followed_by_the_entries_due_for_review(
+    say: Say, faq_dir, editable_knowledge: KnowledgeService
+) -> None:
+    soon = vietnam_today() + timedelta(days=3)
+    later = vietnam_today() + timedelta(days=90)
+    for name, when in (("vneid-su-co.yaml", soon), ("can-cuoc.yaml", later)):
+        path = faq_dir / name
+        text = path.read_text(encoding="utf-8").replace(
+            "\n  updated:", f"\n  review_by: {when.isoformat()}\n  updated:", 1)
+        path.write_text(text, encoding="utf-8")
+    editable_knowledge.reload()
+    (due,) = [e for e in editable_knowledge.kb.entries.values() if e.review_by == soon]
+    (reply,) = await say("/chuatraloi", user="admin")
+    unanswered, review = reply.text.split("\n\n")
+    assert unanswered == "Trong 7 ngày qua không có câu hỏi nào bị bỏ ngỏ."
+    heading, *rows = review.splitlines()
+    assert heading == "Mục cần kiểm tra lại vì thông tin có hạn (review_by):"
+    assert f"- {due.id}: {due.question} (hạn xem lại {soon:%d/%m/%Y}, còn 3 ngày)" in rows
+    assert not any(f"{later:%d/%m/%Y}" in row for row in rows)
