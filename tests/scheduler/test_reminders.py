@@ -80,15 +80,18 @@ async def test_snooze_reminds_again_after_the_delay(world):
     assert len(world.texts("c-binh")) == 1
 
 
-async def test_no_reminder_during_quiet_hours_a_late_snooze_waits_for_morning(world):
-    await world.at("2025-08-08T08:00")
-    occurrence = world.service.open_occurrences(world.clock.now())[0]
-    await world.clock.set(local("2025-08-08T20:00"))
-    until = world.service.snooze(occurrence.id, "tct-ba-dinh.0900000002")
-    assert until == local("2025-08-09T07:00")
-    await world.at("2025-08-08T23:30")
-    assert len(world.texts("c-an")) == 1
+async def test_nothing_is_sent_during_quiet_hours_a_missed_reminder_and_a_late_snooze_wait(world):
+    await world.at("2025-08-08T22:30")  # down all day: the 08:00 reminder is due, but at night
+    assert world.texts("c-an") == []
     await world.at("2025-08-09T07:00")
+    assert len(world.texts("c-an")) == 1
+    occurrence = world.service.open_occurrences(world.clock.now())[0]
+    await world.clock.set(local("2025-08-09T20:00"))
+    until = world.service.snooze(occurrence.id, "tct-ba-dinh.0900000002")
+    assert until == local("2025-08-10T07:00")
+    await world.at("2025-08-09T23:30")
+    assert len(world.texts("c-an")) == 1
+    await world.at("2025-08-10T07:00")
     assert len(world.texts("c-an")) == 2
 
 
