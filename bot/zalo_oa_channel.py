@@ -42,7 +42,7 @@ CHANNEL = "zalo_oa"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
 CS_PATH = "/v3.0/oa/message/cs"
 MAX_TEXT = 2000
-TOKEN_INVALID = -216  # bad or expired access token: refresh and try once more
+TOKEN_REJECTED = (-216, -220)  # invalid / expired or removed: refresh and try once more
 NOT_FOLLOWER = -213  # the user does not follow the OA (any more)
 RATE_LIMITED = -32
 RETRY_AFTER = 60.0
@@ -79,13 +79,14 @@ class ZaloOAApi:
         self.tokens = tokens
 
     async def send_message(self, user_id: str, message: dict[str, Any]) -> dict[str, Any]:
-        """Send; on -216 refresh the token once (shared with concurrent senders) and resend."""
+        """Send; when Zalo rejects the token (-216 invalid, -220 expired or removed) refresh
+        it once (shared with concurrent senders) and resend."""
         body = {"recipient": {"user_id": user_id}, "message": message}
         access = await self.tokens.access_token()
         try:
             return await self._post(access, body)
         except ZaloOAError as exc:
-            if exc.code != TOKEN_INVALID:
+            if exc.code not in TOKEN_REJECTED:
                 raise
         fresh = await self.tokens.refresh(access)
         return await self._post(fresh.access, body)
@@ -163,7 +164,7 @@ def _send_error(exc: ZaloOAError) -> SendError:
     """The outbox's name for an OA error; unknown codes (window, quota…) are final."""
     if exc.code == RATE_LIMITED or exc.http_status == 429:
         return RetryLater(RETRY_AFTER, str(exc))
-    if exc.http_status >= 500 or exc.code == TOKEN_INVALID:
+    if exc.http_status >= 500 or exc.code in TOKEN_REJECTED:
         return TemporaryFailure(str(exc))
     if exc.code == NOT_FOLLOWER:
         return Blocked(str(exc))

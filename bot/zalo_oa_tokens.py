@@ -1,11 +1,13 @@
-"""Zalo OA access tokens: kept in SQLite, refreshed before expiry or when Zalo says -216.
+"""Zalo OA access tokens: kept in SQLite, refreshed before expiry or when Zalo rejects one.
 
 Zalo's refresh token is single-use: once the OAuth server answers, the old one is dead.
 So the new pair is written to SQLite in one transaction BEFORE the new access token is
 used: a crash after that point loses nothing, and the table never holds half a pair.
 Concurrent senders that all see an expired token wait on one lock and share one refresh.
 The configured tokens only seed the table (again when an admin configures a new refresh
-token after authorising the app anew); after that the table is the truth.
+token after authorising the app anew); after that the table is the truth. A pasted access
+token's age is unknown, so no lifetime is invented for it: it is used until Zalo rejects
+it (-216 or -220), then refreshed; only tokens from a refresh carry a known expiry.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from bot.storage import migrate
 log = logging.getLogger(__name__)
 
 COMPONENT = "zalo_oa"
-ASSUMED_LIFETIME = 25 * 3600  # a configured access token's age is unknown: -216 corrects it
+DOCUMENTED_LIFETIME = 25 * 3600  # when a refresh answer lacks `expires_in`
+UNKNOWN_EXPIRY = 0.0  # a pasted access token: used until Zalo rejects it
 
 
 class ZaloOAUnreachable(Exception):
@@ -48,7 +51,7 @@ def _v1_tables(db: sqlite_utils.Database) -> None:
 class Tokens:
     access: str
     refresh: str
-    expires_at: float  # Unix seconds
+    expires_at: float  # Unix seconds, or UNKNOWN_EXPIRY
 
 
 class TokenStore:
@@ -122,8 +125,7 @@ class OAuthTokens:
         loaded = self._store.load()
         if loaded is not None and loaded[1] == mark:
             return
-        expires_at = self._now() + ASSUMED_LIFETIME if access_token else 0.0
-        tokens = Tokens(access_token or "", refresh_token, expires_at)
+        tokens = Tokens(access_token or "", refresh_token, UNKNOWN_EXPIRY)
         self._store.save(tokens, seed=mark)
         self._current = tokens
         log.info("zalo oa tokens seeded from the configuration")
@@ -168,7 +170,7 @@ class OAuthTokens:
             log.error("zalo oa refresh token refused (error %s): authorise the OA again and "
                       "set zalo_oa.refresh_token", code)
             raise TokenRefreshFailed(f"refresh refused (error {code})")
-        lifetime = float(body.get("expires_in") or ASSUMED_LIFETIME)
+        lifetime = float(body.get("expires_in") or DOCUMENTED_LIFETIME)
         return Tokens(str(body["access_token"]), str(body["refresh_token"]),
                       self._now() + lifetime)
 
@@ -178,7 +180,12 @@ class OAuthTokens:
         return self._current
 
     def _expiring(self, tokens: Tokens) -> bool:
-        return not tokens.access or tokens.expires_at - self._margin <= self._now()
+        """No token, or a known expiry within the margin (an unknown one is not guessed)."""
+        if not tokens.access:
+            return True
+        return tokens.expires_at != UNKNOWN_EXPIRY and (
+            tokens.expires_at - self._margin <= self._now()
+        )
 
     def _now(self) -> float:
         return self._clock.now().timestamp()

@@ -1,11 +1,11 @@
 """Local fakes of the Zalo OA Open API and the Zalo OAuth server, one aiohttp app over HTTP.
 
 Like the documented platform: the CS message endpoint answers HTTP 200 with `error != 0`
-on failure (-216 for a bad or expired access token, -213 for a user who does not follow,
--230 for a user outside the free window); the OAuth endpoint rotates tokens and each
-refresh token works once. Tests sign webhook events exactly as Zalo does, can make a
-refresh hang after the rotation (a crash before the bot persisted it), and can watch
-every send as it arrives.
+on failure (-216 for an invalid access token, -220 for an expired one, -213 for a user
+who does not follow, -230 for a user outside the free window); the OAuth endpoint rotates
+tokens and each refresh token works once. Tests sign webhook events exactly as Zalo does,
+can make a refresh hang after the rotation (a crash before the bot persisted it), and can
+watch every send as it arrives.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class FakeZaloOA(LocalServer):
     refreshes: list[dict[str, str]] = field(default_factory=list)
     outside_window: set[str] = field(default_factory=set)
     unfollowed: set[str] = field(default_factory=set)
+    stale_token_error: int = -216  # what a token that is no longer valid gets (or -220)
     hold_refresh: asyncio.Event | None = None  # set: refresh answers only when it is set
     on_send: Callable[[Send], None] | None = None
     _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -114,7 +115,7 @@ class FakeZaloOA(LocalServer):
         user_id = str(body["recipient"]["user_id"])
         token = request.headers.get("access_token", "")
         if token != self.access_token:
-            error, message = -216, "Access token is invalid"
+            error, message = self.stale_token_error, "Access token is invalid or expired"
         elif user_id in self.unfollowed:
             error, message = -213, "User has not followed OA"
         elif user_id in self.outside_window:

@@ -1,6 +1,7 @@
-"""Access tokens: refreshed before expiry and on -216, the single-use refresh token durable
-in SQLite before the new access token is used, one refresh for many concurrent senders,
-and what a crash between Zalo's rotation and our write leaves behind."""
+"""Access tokens: refreshed before a known expiry and whenever Zalo rejects one (-216
+invalid, -220 expired), a pasted token used without an invented lifetime, the single-use
+refresh token durable in SQLite before the new access token is used, one refresh for many
+concurrent senders, and what a crash between Zalo's rotation and our write leaves behind."""
 
 from __future__ import annotations
 
@@ -56,14 +57,17 @@ def stored(tmp_path: Path) -> tuple[str, str]:
         return conn.execute("SELECT access_token, refresh_token FROM zalo_oa_tokens").fetchone()
 
 
+@pytest.mark.parametrize("rejection", [-216, -220])
 async def test_a_rejected_token_is_refreshed_persisted_and_the_message_resent(
-    make_sender, zalo_oa: FakeZaloOA, tmp_path: Path
+    make_sender, zalo_oa: FakeZaloOA, tmp_path: Path, clock: ManualClock, rejection: int
 ) -> None:
     sender = make_sender()
+    await clock.advance(3600)  # the pasted token was older than anyone knew
+    zalo_oa.stale_token_error = rejection
     zalo_oa.expire_access_token()
     await sender.send(USER, Reply("Xin chào"))
     assert [(s.access_token, s.error) for s in zalo_oa.sends] == [
-        ("acc-0", -216), ("acc-1", 0)
+        ("acc-0", rejection), ("acc-1", 0)
     ]
     assert zalo_oa.refreshes == [
         {"refresh_token": "ref-0", "app_id": APP_ID, "grant_type": "refresh_token"}
@@ -84,15 +88,26 @@ async def test_the_new_refresh_token_is_on_disk_before_the_new_access_token_is_u
     assert on_disk_at_first_use == [("acc-1", "ref-1")]
 
 
-async def test_the_token_is_refreshed_before_it_expires(
+async def test_a_pasted_token_of_unknown_age_is_used_while_zalo_accepts_it(
     make_sender, zalo_oa: FakeZaloOA, clock: ManualClock
 ) -> None:
     sender = make_sender()
+    await clock.advance(timedelta(hours=30).total_seconds())  # no 25 h lifetime is invented
     await sender.send(USER, Reply("một"))
-    await clock.advance(timedelta(hours=25).total_seconds() - MARGIN + 1)
+    assert [(s.access_token, s.error) for s in zalo_oa.sends] == [("acc-0", 0)]
+    assert zalo_oa.refreshes == []
+
+
+async def test_a_refreshed_token_is_refreshed_again_before_it_expires(
+    make_sender, zalo_oa: FakeZaloOA, clock: ManualClock
+) -> None:
+    sender = make_sender()
+    zalo_oa.expire_access_token()
+    await sender.send(USER, Reply("một"))  # refreshed: Zalo said it lives 90000 s
+    await clock.advance(90000 - MARGIN + 1)
     await sender.send(USER, Reply("hai"))
-    assert [s.access_token for s in zalo_oa.sends] == ["acc-0", "acc-1"]
-    assert all(s.error == 0 for s in zalo_oa.sends)
+    assert [s.access_token for s in zalo_oa.sends if s.error == 0] == ["acc-1", "acc-2"]
+    assert len(zalo_oa.refreshes) == 2
 
 
 async def test_concurrent_senders_share_one_refresh(make_sender, zalo_oa: FakeZaloOA) -> None:
