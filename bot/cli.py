@@ -36,10 +36,15 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def cmd_kb_check(args: argparse.Namespace) -> int:
-    """Validate the FAQ files; print every problem as file:line: problem."""
-    normalizer = Normalizer.from_file(args.synonyms)
+    """Validate the FAQ files; print every problem as file:line: problem.
+
+    Without a folder, the one the bot serves: `knowledge.faq_dir` (and `knowledge.synonyms`)
+    of the configuration, so an OK here means the running bot will load it too.
+    """
+    settings = load_config(args.config).knowledge
+    normalizer = Normalizer.from_file(args.synonyms or settings.synonyms)
     try:
-        kb, report = load_knowledge_base(args.path, normalizer)
+        kb, report = load_knowledge_base(args.path or settings.faq_dir, normalizer)
     except KnowledgeLoadError as exc:
         return _fail_check(exc.report)
     for problem in review_problems(kb, args.today or vietnam_today()):
@@ -171,8 +176,10 @@ def build_parser() -> argparse.ArgumentParser:
     kb = commands.add_parser("kb", help="kiểm tra và quản lý kho câu hỏi đáp")
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="LỆNH", required=True)
     check = kb_commands.add_parser("check", help="kiểm tra các tệp FAQ, in lỗi dạng tệp:dòng: lỗi")
-    check.add_argument("path", nargs="?", type=Path, help="thư mục FAQ (mặc định: kho đóng gói)")
-    check.add_argument("--synonyms", type=Path, help="tệp từ đồng nghĩa")
+    check.add_argument("path", nargs="?", type=Path,
+                       help="thư mục FAQ (mặc định: knowledge.faq_dir của cấu hình)")
+    check.add_argument("--synonyms", type=Path,
+                       help="tệp từ đồng nghĩa (mặc định: knowledge.synonyms của cấu hình)")
     check.add_argument("--today", type=iso_date, metavar="NGÀY",
                        help="kiểm tra hạn 'review_by' như thể hôm nay là NGÀY (2026-12-31)")
     check.set_defaults(func=cmd_kb_check)

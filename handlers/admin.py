@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
 
 from handlers.router import Context, Router, Services
 from handlers.types import Reply
@@ -52,6 +53,17 @@ async def reload_data(services: Services) -> list[str]:
     return problems
 
 
+def kb_check_command(services: Services) -> str:
+    """The command that checks exactly the files this bot reloads, wherever it is typed."""
+    knowledge = services.knowledge
+    command = "troly06 kb check"
+    if knowledge.faq_dir is not None:
+        command += f" {shlex.quote(str(knowledge.faq_dir.resolve()))}"
+    if knowledge.synonyms is not None:
+        command += f" --synonyms {shlex.quote(str(knowledge.synonyms.resolve()))}"
+    return command
+
+
 @router.command("tailai")
 async def reload_command(ctx: Context) -> list[Reply]:
     """Reload the FAQ and task files; errors keep the old data serving."""
@@ -63,9 +75,10 @@ async def reload_command(ctx: Context) -> list[Reply]:
         return [Reply(f"Đã tải lại: {entries} câu hỏi đáp, không có lỗi.")]
     shown = "\n".join(problems[:MAX_PROBLEMS_SHOWN])
     more = len(problems) - MAX_PROBLEMS_SHOWN
-    tail = f"\n… và {more} vấn đề khác (xem bằng: troly06 kb check)." if more > 0 else ""
+    tail = f"\n… và {more} vấn đề khác." if more > 0 else ""
     return [Reply(f"Đang phục vụ {entries} câu hỏi đáp. Các tệp có vấn đề (phần lỗi "
-                  f"chưa được áp dụng):\n{shown}{tail}")]
+                  f"chưa được áp dụng):\n{shown}{tail}\n"
+                  f"Kiểm tra lại các tệp FAQ bằng: {kb_check_command(ctx.services)}")]
 
 
 @router.command("chuatraloi")

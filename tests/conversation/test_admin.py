@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shlex
 from datetime import timedelta
 
 import pytest
 
+from bot.cli import main
 from bot.config import Config
 from knowledge.review_dates import vietnam_today
 from knowledge.service import KnowledgeService
@@ -42,6 +44,16 @@ async def test_a_broken_file_is_reported_and_the_old_answers_keep_serving(say: S
     assert f"{faq_dir / 'hong.yaml'}:" in reply.text and "lỗi cú pháp YAML" in reply.text
     (answer,) = await say("quên mật khẩu vneid thì làm sao", user="citizen")
     assert "entry:quen-mat-khau" in answer.tags
+
+
+async def test_the_reload_report_names_the_command_that_checks_the_served_files(
+        say: Say, faq_dir, capsys) -> None:
+    (faq_dir / "hong.yaml").write_text("- id: [chưa đóng\n", encoding="utf-8")
+    (reply,) = await say("/tailai", user="admin")
+    command = reply.text.rsplit("Kiểm tra lại các tệp FAQ bằng: ", 1)[1]
+    assert shlex.split(command)[:3] == ["troly06", "kb", "check"]
+    assert main(shlex.split(command)[1:]) == 1
+    assert f"{faq_dir / 'hong.yaml'}:2: lỗi cú pháp YAML" in capsys.readouterr().out
 
 
 async def test_unanswered_questions_are_listed_most_asked_first(say: Say) -> None:
