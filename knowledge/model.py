@@ -13,6 +13,7 @@ class Source:
     url: str
     read: date | None
     title: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)

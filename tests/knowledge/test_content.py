@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from knowledge.evaluation import evaluate, read_examples
-from knowledge.loader import load_knowledge_base
+from knowledge.loader import load_knowledge_base, source_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPICS = ROOT.parent / "shared" / "faq-topics.yaml"
@@ -25,6 +25,27 @@ def test_the_shipped_faq_loads_without_errors():
 def test_every_entry_cites_a_source_with_a_read_date(shipped_knowledge):
     for entry in shipped_knowledge.kb.entries.values():
         assert entry.sources and all(s.read for s in entry.sources), entry.id
+
+
+# Entries whose sources the content writers are re-checking (issue 9): remove each id as
+# its sources are renewed; never add one.
+AWAITING_RECHECK = {
+    "cong-dvc-quoc-gia", "khong-nhan-otp", "kich-hoat-tai-khoan", "lam-the-can-cuoc",
+    "nop-ho-so-truc-tuyen", "quen-passcode", "to-giac-phan-anh", "tre-em-duoi-14",
+    "vneid-la-gi", "vneid-tai-ung-dung",
+}
+
+
+def test_every_source_is_a_trusted_https_page_read_before_the_entry_was_updated(
+    shipped_knowledge,
+):
+    doubtful = [
+        str(problem)
+        for entry in shipped_knowledge.kb.entries.values()
+        if entry.id not in AWAITING_RECHECK
+        for problem in source_problems(entry)
+    ]
+    assert doubtful == []
 
 
 @pytest.mark.skipif(not TOPICS.exists(), reason=f"{TOPICS} is not beside this clone (CI only)")
