@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz
 
@@ -31,7 +30,6 @@ ZALO_MESSAGE_CHARS = 2000
 MIN_VARIANTS = 4
 NEAR_DUPLICATE_QUESTION = 95
 NEIGHBOURS_COMPARED = 4
-UNTRUSTED_SOURCE_HOSTS = ("huggingface.co", "hf.co", "github.com", "githubusercontent.com")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -167,39 +165,12 @@ def _parse_entry(name: str, raw: LocatedDict, report: LoadReport) -> Entry | Non
         report.add(Problem(name, raw.line_of("variants"),
                            f"chỉ có {len(variants)} cách hỏi khác; nên có ít nhất {MIN_VARIANTS}",
                            "warning"))
-    entry = Entry(
+    return Entry(
         id=entry_id, category=raw["category"], question=_nfc(raw["question"]),
         variants=tuple(variants), answer=answer, sources=tuple(sources), updated=updated,
         links=tuple(links), keywords=tuple(keywords), related=tuple(related),
         review_by=review_by, file=name, line=raw.line,
     )  # fmt: skip
-    for problem in source_problems(entry, raw.line_of("updated")):
-        report.add(problem)
-    return entry
-
-
-def source_problems(entry: Entry, updated_line: int | None = None) -> list[Problem]:
-    """Doubtful sourcing, as warnings: a citizen acts on the answer, so its facts must come
-    from pages that can be trusted and re-read (https, not a dataset or a personal code
-    repository), and the answer must have been checked after its newest source was read.
-    """
-    problems = []
-    for source in entry.sources:
-        host = urlsplit(source.url).hostname or ""
-        if not source.url.startswith("https://"):
-            problems.append(Problem(entry.file, source.line or entry.line,
-                                    f"nguồn {source.url} không phải địa chỉ https://", "warning"))
-        if any(host == h or host.endswith("." + h) for h in UNTRUSTED_SOURCE_HOSTS):
-            problems.append(Problem(entry.file, source.line or entry.line,
-                                    f"nguồn {host} là bộ dữ liệu hay kho mã, không phải trang "
-                                    f"chính thức hay báo uy tín", "warning"))
-    newest = max((s.read for s in entry.sources if s.read), default=None)
-    if newest is not None and entry.updated < newest:
-        problems.append(Problem(entry.file, updated_line or entry.line,
-                                f"'updated' {entry.updated} cũ hơn ngày đọc nguồn mới nhất "
-                                f"{newest}: kiểm tra lại câu trả lời rồi sửa 'updated'",
-                                "warning"))
-    return problems
 
 
 def _check_answer(name: str, raw: LocatedDict, report: LoadReport) -> str:

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from knowledge.evaluation import evaluate, read_examples
-from knowledge.loader import load_knowledge_base, source_problems
+from knowledge.loader import load_knowledge_base
+from knowledge.sourcing import source_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 TOPICS = ROOT.parent / "shared" / "faq-topics.yaml"
