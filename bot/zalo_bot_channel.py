@@ -32,7 +32,7 @@ from bot.channel_kit import (
 )
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError
-from bot.outbox import Blocked, Outbox, Refused, RetryLater, SendError, TemporaryFailure
+from bot.outbox import Outbox, Refused, RetryLater, SendError, TemporaryFailure
 from bot.plain_text import render_parts
 from bot.storage import Storage
 from handlers.conversation import Conversation, LastButtons
@@ -44,6 +44,7 @@ CHANNEL = "zalo_bot"
 SECRET_HEADER = "X-Bot-Api-Secret-Token"
 MAX_TEXT = 2000
 NO_UPDATE = 408  # getUpdates found nothing within its timeout: normal
+ZALO_INTERNAL_ERROR = 403  # Zalo's table: "Internal server error" (temporary)
 TEXT_EVENT = "message.text.received"
 DEFAULT_RETRY_AFTER = 5.0
 
@@ -141,12 +142,15 @@ class ZaloBotSender:
 
 
 def _send_error(exc: ZaloBotError) -> SendError:
-    """The outbox's name for an API refusal (Telegram-like codes; unknown ones are final)."""
+    """The outbox's name for an API refusal; unknown codes are final.
+
+    403 is "Internal server error" in Zalo's own error table, not Telegram's "blocked by
+    the user": a fault of Zalo's, retried like a 5xx, never a reason to mark a citizen
+    inactive or an official unreachable. Zalo documents no "blocked" code.
+    """
     if exc.code == 429:
         return RetryLater(exc.retry_after or DEFAULT_RETRY_AFTER, str(exc))
-    if exc.code == 403:
-        return Blocked(str(exc))
-    if exc.code >= 500:
+    if exc.code == ZALO_INTERNAL_ERROR or exc.code >= 500:
         return TemporaryFailure(str(exc))
     return Refused(str(exc))
 

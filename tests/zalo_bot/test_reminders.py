@@ -12,11 +12,12 @@ from bot.config import Config
 from bot.zalo_bot_channel import ZaloBotChannel
 from knowledge.service import KnowledgeService
 from scheduler.app import Officials
-from tests.channels import officials_on_channel
+from scheduler.store import join_by_phone
+from tests.channels import FAST_OUTBOX, officials_on_channel
 from tests.fakes.zalo_bot_api import TOKEN, FakeZaloBot
 from tests.scheduler.conftest import ROSTER_YAML, local
 
-OFFICIAL = "zl-can-bo-1"
+OFFICIAL, LEADER = "zl-can-bo-1", "zl-to-truong"
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ async def officials(
         zalo_bot__token=TOKEN,
         zalo_bot__base_url=zalo_api.base_url,
         zalo_bot__poll_timeout=1,
-        outbox__per_chat_interval=0,
+        **FAST_OUTBOX,
     )
     now = local("2025-08-14T08:00")
     async with officials_on_channel(config, shipped_knowledge, ZaloBotChannel, now) as feature:
@@ -57,6 +58,25 @@ async def test_a_zalo_official_joins_by_code_gets_the_reminder_and_types_1_to_fi
     zalo_api.send_text(OFFICIAL, "1")
     done = (await zalo_api.wait_texts(OFFICIAL, 3))[-1]
     assert done.startswith("✅ Đã ghi nhận hoàn thành: Làm sạch dữ liệu dân cư")
+
+
+async def test_a_zalo_fault_403_is_retried_the_official_stays_reachable_no_leader_is_told(
+    officials: Officials, zalo_api: FakeZaloBot
+) -> None:
+    join_by_phone(officials.db, "0900000001", "zalo_bot", LEADER)
+    zalo_api.send_text(OFFICIAL, "/dangky BADINH06")
+    await zalo_api.wait_texts(OFFICIAL, 1)
+    zalo_api.fail("sendMessage", 403, "Internal server error", times=1)
+
+    await officials.service.tick()
+    await zalo_api.wait_for(lambda: _statuses(officials) == [("before1", "sent")])
+    assert "Làm sạch dữ liệu dân cư" in zalo_api.texts(OFFICIAL)[-1]
+    await officials.service.outbox.join()
+    assert all("chặn" not in text for text in zalo_api.texts(LEADER))
+    active = officials.db.execute(
+        "SELECT active FROM members WHERE channel = 'zalo_bot' AND chat_id = ?", [OFFICIAL]
+    ).fetchone()
+    assert active == (1,)
 
 
 def _statuses(officials: Officials) -> list[tuple[str, str]]:
