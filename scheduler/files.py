@@ -173,8 +173,10 @@ class _Reader:
                 f"mã tham gia '{code}' trùng với tổ '{self.codes[code]}'",
             )
         self.codes[code] = ident
-        members = item.get("members") or []
-        if not isinstance(members, LocatedList):
+        members = item.get("members")
+        if members is None:  # a group just formed: officials join later with the code
+            members = LocatedList()
+        elif not isinstance(members, LocatedList):
             self.problem(name, item.line_of("members"), "'members' phải là một danh sách")
             members = LocatedList()
         roster = tuple(

@@ -78,3 +78,15 @@ def test_phone_numbers_are_compared_in_one_form():
     assert normalize_phone("+84 912 345 678") == "0912345678"
     assert normalize_phone("0912.345.678") == "0912345678"
     assert normalize_phone("12345") is None
+
+
+def test_a_group_without_members_has_none_yet(tmp_path):
+    path = tmp_path / "to.yaml"
+    path.write_text("units:\n  - {id: x, name: Xã A, level: xa}\n"
+                    "groups:\n  - {id: g, name: Tổ mới, unit: x, join_code: TOMOI06}\n"
+                    "  - id: h\n    name: Tổ trống\n    unit: x\n    join_code: TOTRONG6\n"
+                    "    members:\n",
+                    encoding="utf-8")
+    roster, problems = load_roster([path], LEVELS, tz=TZ)
+    assert problems == []
+    assert roster.groups["g"].members == () and roster.groups["h"].members == ()
