@@ -6,7 +6,9 @@ what lets them fix it without help. Both the knowledge base and the scheduler fi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -59,6 +61,42 @@ class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
         self.duplicate_keys: list[tuple[int, str]] = []
 
 
+class ImpossibleDate(str):
+    """A scalar written like a date that no calendar has (`2026-13-01`, `2026-02-30`).
+
+    PyYAML raises a bare ValueError on it, which would escape as a traceback; it is kept
+    as text instead, so the file's reader reports it at its line like any other problem.
+    """
+
+    @property
+    def reason(self) -> str:
+        """What is impossible about it, in Vietnamese."""
+        match = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})", self)
+        if match is not None:
+            year, month, day = (int(part) for part in match.groups())
+            if not 1 <= month <= 12:
+                return f"'{self}' là ngày không có thật (không có tháng {month})"
+            try:
+                date(year, month, day)
+            except ValueError:
+                return f"'{self}' là ngày không có thật (tháng {month}/{year} không có ngày {day})"
+        return f"'{self}' không phải ngày giờ có thật"
+
+
+def date_problem(value: Any, example: str = "2026-11-22") -> str:
+    """Why `value` is not a usable date: an impossible one named as such, else the form."""
+    if isinstance(value, ImpossibleDate):
+        return value.reason
+    return f"'{value}' phải là ngày dạng {example}"
+
+
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return ImpossibleDate(loader.construct_scalar(node))
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LocatedDict:
     result = LocatedDict()
     result.line = node.start_mark.line + 1
@@ -82,6 +120,7 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> Located
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 def load_located_yaml(path: Path) -> tuple[Any, list[Problem]]:

@@ -15,7 +15,14 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from bot.yaml_lines import LocatedDict, LocatedList, Problem, load_located_yaml
+from bot.yaml_lines import (
+    ImpossibleDate,
+    LocatedDict,
+    LocatedList,
+    Problem,
+    date_problem,
+    load_located_yaml,
+)
 from handlers.types import Link
 from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Category, Entry, KnowledgeBase, Source
@@ -154,11 +161,11 @@ def _parse_entry(name: str, raw: LocatedDict, report: LoadReport) -> Entry | Non
     links = _parse_links(name, raw, report)
     updated = raw["updated"]
     if not isinstance(updated, date):
-        report.add(Problem(name, raw.line_of("updated"), "'updated' phải là ngày dạng 2026-11-22"))
+        report.add(Problem(name, raw.line_of("updated"), f"'updated': {date_problem(updated)}"))
     review_by = raw.get("review_by")
     if review_by is not None and not isinstance(review_by, date):
         report.add(Problem(name, raw.line_of("review_by"),
-                           "'review_by' phải là ngày dạng 2026-12-31"))
+                           f"'review_by': {date_problem(review_by, '2026-12-31')}"))
     if len(report.errors) > errors_before:
         return None
     if len(variants) < MIN_VARIANTS:
@@ -213,6 +220,9 @@ def _parse_sources(name: str, raw: LocatedDict, report: LoadReport) -> list[Sour
             report.add(Problem(name, item_line, "mỗi nguồn cần 'url' bắt đầu bằng http(s)://"))
             continue
         read = item.get("read")
+        if isinstance(read, ImpossibleDate):
+            report.add(Problem(name, item_line, f"'read': {read.reason}"))
+            continue
         if not isinstance(read, date):
             report.add(Problem(name, item_line, "nguồn thiếu ngày đọc 'read'", "warning"))
             read = None

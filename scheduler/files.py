@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.yaml_lines import LocatedDict, LocatedList, Problem, load_located_yaml
+from bot.yaml_lines import LocatedDict, LocatedList, Problem, date_problem, load_located_yaml
 from scheduler.model import (
     LEADER,
     MEMBER,
@@ -256,7 +256,7 @@ class _Reader:
         if key == "due":
             on = value if isinstance(value, date) and not isinstance(value, datetime) else None
             if on is None:
-                self.problem(name, line, f"hạn '{value}' phải là ngày dạng YYYY-MM-DD")
+                self.problem(name, line, f"hạn {date_problem(value, 'YYYY-MM-DD')}")
                 return None
             return Recurrence("once", on=on)
         if key == "cron":

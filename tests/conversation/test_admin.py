@@ -87,3 +87,13 @@ async def test_unanswered_questions_are_followed_by_the_entries_due_for_review(
     assert heading == "Mục cần kiểm tra lại vì thông tin có hạn (review_by):"
     assert f"- {due.id}: {due.question} (hạn xem lại {soon:%d/%m/%Y}, còn 3 ngày)" in rows
     assert not any(f"{later:%d/%m/%Y}" in row for row in rows)
+
+
+async def test_an_impossible_date_is_reported_like_any_other_problem(say: Say, faq_dir) -> None:
+    path = faq_dir / "vneid-su-co.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("updated: ", "updated: 2026-13-45 #", 1), encoding="utf-8")
+    line = text[: text.index("updated: ")].count("\n") + 1
+    (reply,) = await say("/tailai", user="admin")
+    assert (f"{path}:{line}: 'updated': '2026-13-45' là ngày không có thật (không có tháng 13)"
+            in reply.text.splitlines())

@@ -37,7 +37,7 @@ def test_review_by_that_is_not_a_date_is_an_error_at_its_line(make_faq_dir, norm
     with pytest.raises(KnowledgeLoadError) as caught:
         load_knowledge_base(folder, normalizer)
     (error,) = [str(p) for p in caught.value.report.errors]
-    assert error == f"{folder / 'a.yaml'}:15: 'review_by' phải là ngày dạng 2026-12-31"
+    assert error == f"{folder / 'a.yaml'}:15: 'review_by': 'sớm' phải là ngày dạng 2026-12-31"
 
 
 def test_nothing_is_due_more_than_30_days_ahead(dated_kb):
