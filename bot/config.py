@@ -97,7 +97,7 @@ class ZaloOASettings:
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = 8445
     webhook_path: str = "/zalo-oa"
-    max_event_age: float = 600
+    max_event_age: float = 7200
     refresh_margin: float = 600
 
 

@@ -1,12 +1,17 @@
 """Zalo Official Account (API v3): signed webhook events in → conversation → CS messages out.
 
 Every event must carry `X-ZEvent-Signature: mac=<sha256(app_id + raw body + timestamp +
-OA secret key)>` and a fresh timestamp; anything else gets 401 and is not looked at, so a
-captured request cannot be replayed later. `user_send_text` is answered, `follow` greeted
-with the menu, `unfollow` marks the user inactive, other events are acknowledged and
-ignored. Replies go to the customer-service endpoint quoting the user's last `msg_id`
-(the free reply window); Zalo reports failures as HTTP 200 with `error != 0`. Outside the
-window Zalo refuses proactive messages: the outbox records them as refused, never retried.
+OA secret key)>` and a timestamp neither older than `zalo_oa.max_event_age` (2 hours: Zalo
+resends an unanswered event with its first timestamp for about an hour) nor in the future
+beyond clock skew; anything else gets 401 and is not looked at. Each event is handled once,
+however often it is resent, across restarts too. One specification says the app secret
+signs events: if only the app secret matches, the event is accepted and that logged once.
+
+`user_send_text` is answered, `follow` greeted with the menu, `unfollow` marks the user
+inactive, other events are acknowledged and ignored. Replies go to the customer-service
+endpoint quoting the user's last `msg_id`; Zalo reports failures as HTTP 200 with
+`error != 0`. Outside the window Zalo refuses proactive messages: the outbox records them
+as refused, never retried.
 See ../shared/platforms.md for the facts and what is unverified.
 """
 
@@ -27,6 +32,7 @@ from bot.config import Config, ConfigError
 from bot.outbox import Blocked, Outbox, Refused, RetryLater, SendError, TemporaryFailure
 from bot.plain_text import render_parts
 from bot.storage import Storage
+from bot.zalo_oa_store import OAStore
 from bot.zalo_oa_tokens import (
     OAuthTokens,
     TokenRefreshFailed,
@@ -47,6 +53,8 @@ NOT_FOLLOWER = -213  # the user does not follow the OA (any more)
 RATE_LIMITED = -32
 RETRY_AFTER = 60.0
 FREE_WINDOW = 48 * 3600  # replies quoting the user's message within this are free
+MAX_FUTURE_MS = 10 * 60 * 1000  # clock skew tolerated on an event's timestamp
+INTERACTIONS = ("follow", "user_click_chatnow", "user_submit_info", "user_reacted_message")
 
 
 class ZaloOAError(Exception):
@@ -196,9 +204,11 @@ class ZaloOAChannel:
         self.outbox = outbox
         self.storage = storage
         self.clock = clock or SystemClock()
+        self.app_secret = config.zalo_oa.app_secret or ""
         self.max_age_ms = config.zalo_oa.max_event_age * 1000
         self.inbox = Inbox(CHANNEL, conversation, outbox, storage)
-        self._seen: BoundedMap[str, None] = BoundedMap()
+        self.store = OAStore(storage.db, config.zalo_oa.max_event_age + 3600)
+        self._app_secret_signs = False  # logged once when seen
         self._session: aiohttp.ClientSession | None = None
         self._server: WebhookServer | None = None
         self.sender: ZaloOASender | None = None
@@ -233,7 +243,8 @@ class ZaloOAChannel:
             self._session = None
 
     async def _webhook(self, request: web.Request) -> web.Response:
-        """401 for anything unsigned, mis-signed, for another app or stale; else handle."""
+        """401 for anything unsigned, mis-signed, for another app, too old or from the
+        future; else 200 and handle it (once, however often Zalo resends it)."""
         raw = await request.read()
         try:
             event = self._verified(raw, request.headers.get(SIGNATURE_HEADER))
@@ -253,19 +264,35 @@ class ZaloOAChannel:
             sent_ms = float(timestamp)
         except (ValueError, KeyError, TypeError):
             raise BadSignature("body without app_id and timestamp") from None
-        expected = signature(app_id, raw, timestamp, self.secret_key)
-        if not hmac.compare_digest(given.strip().encode(), expected.encode()):
-            raise BadSignature("signature mismatch")
+        self._check_signature(given.strip(), app_id, raw, timestamp)
         if app_id != self.app_id:
             raise BadSignature("event for another app")
-        if abs(self.clock.now().timestamp() * 1000 - sent_ms) > self.max_age_ms:
+        age_ms = self.clock.now().timestamp() * 1000 - sent_ms
+        if age_ms > self.max_age_ms:
             raise BadSignature("stale timestamp (replay?)")
+        if age_ms < -MAX_FUTURE_MS:
+            raise BadSignature("timestamp in the future")
         return event
+
+    def _check_signature(self, given: str, app_id: str, raw: bytes, timestamp: str) -> None:
+        """The OA secret key signs events; the app secret is accepted too (logged once)."""
+        if _matches(given, signature(app_id, raw, timestamp, self.secret_key)):
+            return
+        if self.app_secret and _matches(given, signature(app_id, raw, timestamp,
+                                                         self.app_secret)):
+            if not self._app_secret_signs:
+                self._app_secret_signs = True
+                log.warning("zalo oa events are signed with the app secret, not the OA "
+                            "secret key: accepted")
+            return
+        raise BadSignature("signature mismatch")
 
     def _dispatch(self, event: dict[str, Any]) -> None:
         """Act on one verified event, once; events we do not serve are acknowledged."""
         name = event.get("event_name")
         try:
+            if _is_interaction(str(name)):
+                self._interacted(event)
             if name == "user_send_text":
                 self._on_text(event)
             elif name == "follow":
@@ -281,10 +308,15 @@ class ZaloOAChannel:
         message = event.get("message")
         msg_id = message.get("msg_id") if isinstance(message, dict) else None
         key = msg_id or f"{event.get('event_name')}:{user_id}:{event.get('timestamp')}"
-        if self._seen.first_time(str(key)):
+        if self.store.first_time(str(key), self.clock.now().timestamp()):
             return True
         log.info("duplicate zalo oa event %s skipped", event.get("event_name"))
         return False
+
+    def _interacted(self, event: dict[str, Any]) -> None:
+        """Remember when the user last interacted (Zalo's timestamp, never in the future)."""
+        now = self.clock.now().timestamp()
+        self.store.interacted(_follower(event), min(now, float(event["timestamp"]) / 1000))
 
     def _on_text(self, event: dict[str, Any]) -> None:
         user_id = str(event["sender"]["id"])
@@ -310,6 +342,15 @@ class ZaloOAChannel:
         user_id = _follower(event)
         if self._first_time(event, user_id):
             self.storage.set_active(CHANNEL, user_id, False)
+
+
+def _matches(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def _is_interaction(event_name: str) -> bool:
+    """Whether the event is the user interacting with the OA (opens the send window)."""
+    return event_name.startswith("user_send_") or event_name in INTERACTIONS
 
 
 def _follower(event: dict[str, Any]) -> str:
