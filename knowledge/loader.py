@@ -38,6 +38,8 @@ MIN_VARIANTS = 4
 NEAR_DUPLICATE_QUESTION = 95
 NEIGHBOURS_COMPARED = 4
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+SHOWN_CONSEQUENCES = 3
+DECLARED_ID = re.compile(r"^\s*-?\s*id:\s*['\"]?([a-z0-9]+(?:-[a-z0-9]+)*)", re.MULTILINE)
 
 
 @dataclass
@@ -51,6 +53,42 @@ class LoadReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+@dataclass
+class _Lost:
+    """What failed to load, and where. References to it from other entries are consequences
+    of that one problem: reported once at the problem, not once per reference, so one
+    typo does not bury itself under dozens of follow-on errors."""
+
+    entries: dict[str, tuple[str, int]] = field(default_factory=dict)
+    categories: dict[str, tuple[str, int]] = field(default_factory=dict)
+    every_category: tuple[str, int] | None = None  # categories.yaml itself unreadable
+    references: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+
+    def unreadable_file(self, path: Path, line: int) -> None:
+        """The ids a file meant to declare, found in its raw text since it could not be parsed."""
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:  # already reported as unreadable
+            return
+        for entry_id in DECLARED_ID.findall(text):
+            self.entries.setdefault(entry_id, (str(path), line))
+
+    def explains(self, where: tuple[str, int] | None, reference: str) -> bool:
+        """Count `reference` as a consequence of the problem at `where`, if there is one."""
+        if where is None:
+            return False
+        self.references.setdefault(where, []).append(reference)
+        return True
+
+    def report_consequences(self, report: LoadReport) -> None:
+        for (file, line), references in self.references.items():
+            unique = list(dict.fromkeys(references))
+            shown = ", ".join(unique[:SHOWN_CONSEQUENCES]) + (
+                ", …" if len(unique) > SHOWN_CONSEQUENCES else "")
+            report.add(Problem(file, line, f"vì lỗi ở đây, {len(references)} tham chiếu từ mục "
+                                           f"khác cũng hỏng ({shown}); sẽ hết khi sửa lỗi này"))
 
 
 class KnowledgeLoadError(Exception):
@@ -76,19 +114,20 @@ def _load(faq_dir: Path, normalizer: Normalizer) -> tuple[KnowledgeBase, LoadRep
     if not faq_dir.is_dir():
         report.add(Problem(str(faq_dir), 1, "không tìm thấy thư mục FAQ"))
         raise KnowledgeLoadError(report)
-    categories = _load_categories(faq_dir / CATEGORIES_FILE, report)
+    lost = _Lost()
+    categories = _load_categories(faq_dir / CATEGORIES_FILE, report, lost)
     entries: dict[str, Entry] = {}
     for path in sorted(faq_dir.glob("*.yaml")):
         if path.name != CATEGORIES_FILE:
-            _load_entry_file(path, entries, report)
-    _check_cross_references(entries, {c.id for c in categories}, report)
+            _load_entry_file(path, entries, report, lost)
+    _check_cross_references(entries, {c.id for c in categories}, report, lost)
     _check_variant_collisions(entries, normalizer, report)
     if not report.ok:
         raise KnowledgeLoadError(report)
     return KnowledgeBase(tuple(categories), entries), report
 
 
-def _load_categories(path: Path, report: LoadReport) -> list[Category]:
+def _load_categories(path: Path, report: LoadReport, lost: _Lost) -> list[Category]:
     data, problems = load_located_yaml(path)
     for problem in problems:
         report.add(problem)
@@ -97,6 +136,7 @@ def _load_categories(path: Path, report: LoadReport) -> list[Category]:
     if not isinstance(data, LocatedList):
         if data is not None:
             report.add(Problem(str(path), 1, "phải là danh sách các mục {id, title}"))
+        lost.every_category = (str(path), problems[0].line if problems else 1)
         return []
     categories = []
     for index, item in enumerate(data):
@@ -105,19 +145,26 @@ def _load_categories(path: Path, report: LoadReport) -> list[Category]:
             item.get("title")
         ):
             report.add(Problem(str(path), line, "mỗi danh mục cần 'id' và 'title'"))
+            if isinstance(item, dict) and _nonempty_str(item.get("id")):
+                lost.categories[item["id"]] = (str(path), line)
             continue
         categories.append(Category(item["id"], _nfc(item["title"])))
     return categories
 
 
-def _load_entry_file(path: Path, entries: dict[str, Entry], report: LoadReport) -> None:
+def _load_entry_file(
+    path: Path, entries: dict[str, Entry], report: LoadReport, lost: _Lost
+) -> None:
     data, problems = load_located_yaml(path)
     for problem in problems:
         report.add(problem)
     if data is None:
+        if problems:
+            lost.unreadable_file(path, problems[0].line)
         return
     if not isinstance(data, LocatedList):
         report.add(Problem(str(path), 1, "tệp FAQ phải là một danh sách các mục (- id: ...)"))
+        lost.unreadable_file(path, 1)
         return
     for index, raw in enumerate(data):
         if not isinstance(raw, LocatedDict):
@@ -125,6 +172,8 @@ def _load_entry_file(path: Path, entries: dict[str, Entry], report: LoadReport) 
             continue
         entry = _parse_entry(str(path), raw, report)
         if entry is None:
+            if isinstance(raw.get("id"), str):
+                lost.entries.setdefault(raw["id"], (str(path), raw.line))
             continue
         if entry.id in entries:
             first = entries[entry.id]
@@ -249,16 +298,22 @@ def _parse_links(name: str, raw: LocatedDict, report: LoadReport) -> list[Link]:
 
 
 def _check_cross_references(
-    entries: dict[str, Entry], category_ids: set[str], report: LoadReport
+    entries: dict[str, Entry], category_ids: set[str], report: LoadReport, lost: _Lost
 ) -> None:
     for entry in entries.values():
-        if entry.category not in category_ids:
+        if entry.category not in category_ids and not lost.explains(
+            lost.every_category or lost.categories.get(entry.category),
+            f"danh mục của '{entry.id}'",
+        ):
             report.add(Problem(entry.file, entry.line,
                                f"danh mục '{entry.category}' không có trong {CATEGORIES_FILE}"))
         for related_id in entry.related:
-            if related_id not in entries:
+            if related_id not in entries and not lost.explains(
+                lost.entries.get(related_id), f"related '{related_id}' của '{entry.id}'"
+            ):
                 report.add(Problem(entry.file, entry.line,
                                    f"related: không có mục nào có id '{related_id}'"))
+    lost.report_consequences(report)
 
 
 def _check_variant_collisions(

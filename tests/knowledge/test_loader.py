@@ -111,3 +111,45 @@ def test_text_is_stored_in_nfc_even_when_the_file_is_nfd(make_faq_dir, normalize
     kb, _ = load_knowledge_base(make_faq_dir({"a.yaml": text}), normalizer)
     assert kb.get("mot").question == unicodedata.normalize("NFC", "Thẻ căn cước?")
 
+
+
+def test_references_into_a_broken_file_are_one_consequence_not_one_error_each(
+    faq_dir, normalizer
+):
+    path = faq_dir / "vneid-su-co.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("question: ", "question: [chưa đóng ", 1), encoding="utf-8")
+    errors = load_errors(faq_dir, normalizer)
+    assert len(errors) == 2, errors
+    syntax, consequence = errors
+    assert syntax.startswith(f"{path}:") and "lỗi cú pháp YAML" in syntax
+    assert consequence.startswith(syntax.split(" lỗi cú pháp")[0])
+    assert "tham chiếu từ mục khác cũng hỏng (related '" in consequence
+    assert consequence.endswith("sẽ hết khi sửa lỗi này")
+
+
+def test_references_to_an_entry_with_errors_point_back_to_it_once(make_faq_dir, normalizer):
+    folder = make_faq_dir({
+        "a.yaml": entry_yaml("mot", "Hỏi một?", VARIANTS, colour="đỏ"),
+        "b.yaml": entry_yaml("hai", "Hỏi hai khác?", ["h một", "h hai", "h ba", "h bốn"],
+                             related="[mot, khong-co]")
+        + entry_yaml("ba", "Hỏi ba khác?", ["b một", "b hai", "b ba", "b bốn"], related="[mot]"),
+    })
+    a, b = folder / "a.yaml", folder / "b.yaml"
+    assert load_errors(folder, normalizer) == [
+        f"{a}:15: khóa lạ 'colour' (được phép: id, category, question, variants, answer, "
+        "sources, updated, links, keywords, related, review_by)",
+        f"{b}:1: related: không có mục nào có id 'khong-co'",
+        f"{a}:1: vì lỗi ở đây, 2 tham chiếu từ mục khác cũng hỏng (related 'mot' của 'hai', "
+        "related 'mot' của 'ba'); sẽ hết khi sửa lỗi này",
+    ]
+
+
+def test_a_broken_categories_file_is_not_repeated_for_every_entry(make_faq_dir, normalizer):
+    folder = make_faq_dir({"a.yaml": entry_yaml("mot", "Hỏi?", VARIANTS)
+                           + entry_yaml("hai", "Hỏi khác?", ["h một", "h hai", "h ba", "h bốn"])})
+    (folder / "categories.yaml").write_text("- id: [chung\n", encoding="utf-8")
+    syntax, consequence = load_errors(folder, normalizer)
+    assert "lỗi cú pháp YAML" in syntax
+    assert "2 tham chiếu từ mục khác cũng hỏng (danh mục của 'mot', danh mục của 'hai')" in (
+        consequence)
