@@ -50,6 +50,9 @@ CS_PATH = "/v3.0/oa/message/cs"
 MAX_TEXT = 2000
 TOKEN_REJECTED = (-216, -220)  # invalid / expired or removed: refresh and try once more
 NOT_FOLLOWER = -213  # the user does not follow the OA (any more)
+# Refusals about the user or the account, not the message: resending without a quote
+# cannot help (outside the 7-day window, banned, restricted, out of quota or money).
+ABOUT_THE_USER = frozenset({-230, -232, -227, -244, -211, -218, -320, -321})
 RATE_LIMITED = -32
 RETRY_AFTER = 60.0
 FREE_WINDOW = 48 * 3600  # replies quoting the user's message within this are free
@@ -142,30 +145,48 @@ class ZaloOASender:
         self._quotes.put(user_id, (msg_id, self.clock.monotonic()))
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        quote = self._quote(chat_id)
         await self._delivered.send_remaining(
             chat_id, reply, render_parts(reply, MAX_TEXT),
-            lambda text: self._send_text(chat_id, text, quote),
+            lambda text: self._send_text(chat_id, text),
         )
         if self.last_buttons is not None and reply.buttons:
             self.last_buttons.remember(CHANNEL, chat_id, [reply])
 
-    async def _send_text(self, chat_id: str, text: str, quote: str | None) -> None:
-        message: dict[str, Any] = {"text": text}
-        if quote is not None:
-            message["quote_message_id"] = quote
+    async def _send_text(self, chat_id: str, text: str) -> None:
         try:
-            await self.api.send_message(chat_id, message)
+            await self._send_quoting(chat_id, text)
         except (ZaloOAUnreachable, TokenRefreshFailed) as exc:
             raise TemporaryFailure(str(exc)) from None
         except ZaloOAError as exc:
             raise _send_error(exc) from None
+
+    async def _send_quoting(self, chat_id: str, text: str) -> None:
+        """Send quoting the user's message; if Zalo refuses a quoted message for a reason
+        that may be the quote (an id it no longer knows…), forget the quote and resend the
+        text once without it rather than lose the reply."""
+        quote = self._quote(chat_id)
+        if quote is None:
+            await self.api.send_message(chat_id, {"text": text})
+            return
+        try:
+            await self.api.send_message(chat_id, {"text": text, "quote_message_id": quote})
+        except ZaloOAError as exc:
+            if not _may_be_the_quote(exc):
+                raise
+            log.warning("zalo oa refused a quoted reply (%s): resent without the quote", exc)
+            self._quotes.pop(chat_id)
+            await self.api.send_message(chat_id, {"text": text})
 
     def _quote(self, user_id: str) -> str | None:
         kept = self._quotes.get(user_id)
         if kept is None or self.clock.monotonic() - kept[1] > FREE_WINDOW:
             return None
         return kept[0]
+
+
+def _may_be_the_quote(exc: ZaloOAError) -> bool:
+    """Whether a refusal may be caused by the quoted msg_id (a final one, not about the user)."""
+    return isinstance(_send_error(exc), Refused) and exc.code not in ABOUT_THE_USER
 
 
 def _send_error(exc: ZaloOAError) -> SendError:

@@ -28,6 +28,7 @@ SECRET_KEY = "oa-secret-key-for-tests"
 APP_SECRET = "app-secret-for-tests"
 FIRST_ACCESS, FIRST_REFRESH = "acc-0", "ref-0"
 OUTSIDE_WINDOW = -230
+INVALID_PARAMETERS = -201
 
 
 @dataclass
@@ -46,6 +47,7 @@ class FakeZaloOA(LocalServer):
     refreshes: list[dict[str, str]] = field(default_factory=list)
     outside_window: set[str] = field(default_factory=set)
     unfollowed: set[str] = field(default_factory=set)
+    refused_quotes: set[str] = field(default_factory=set)  # msg_ids Zalo will not quote
     stale_token_error: int = -216  # what a token that is no longer valid gets (or -220)
     hold_refresh: asyncio.Event | None = None  # set: refresh answers only when it is set
     on_send: Callable[[Send], None] | None = None
@@ -118,6 +120,8 @@ class FakeZaloOA(LocalServer):
             error, message = self.stale_token_error, "Access token is invalid or expired"
         elif user_id in self.unfollowed:
             error, message = -213, "User has not followed OA"
+        elif body["message"].get("quote_message_id") in self.refused_quotes:
+            error, message = INVALID_PARAMETERS, "Parameters are invalid"
         elif user_id in self.outside_window:
             error, message = OUTSIDE_WINDOW, "User has not interacted with the OA recently"
         else:

@@ -1,14 +1,21 @@
-"""The Zalo OA channel against the local fake OA and OAuth servers, over real HTTP."""
+"""The Zalo OA channel against the local fake OA and OAuth servers, over real HTTP: the whole
+bot, or only its sender on a manual clock."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.app import App
+from bot.clock import ManualClock
 from bot.config import Config
+from bot.storage import open_database
+from bot.zalo_oa_channel import ZaloOAApi, ZaloOASender
+from bot.zalo_oa_tokens import OAuthTokens, TokenStore
 from tests.channels import FAST_OUTBOX, webhook_poster
 from tests.fakes.local_server import free_port
 from tests.fakes.zalo_oa_api import (
@@ -21,6 +28,7 @@ from tests.fakes.zalo_oa_api import (
 )
 
 Post = Callable[..., Awaitable[int]]
+MARGIN = 600  # seconds before a known expiry that the access token is refreshed
 
 
 @pytest.fixture
@@ -64,3 +72,27 @@ async def post(bot: App, oa_settings: dict[str, Any]) -> AsyncIterator[Post]:
             return await post_raw(raw, headers)
 
         yield send
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+async def make_sender(
+    tmp_path: Path, zalo_oa: FakeZaloOA, clock: ManualClock
+) -> AsyncIterator[Callable[..., ZaloOASender]]:
+    """A sender as the channel builds it, on the database file under `tmp_path`; calling it
+    again is a restart of the bot (new process state, same database)."""
+    async with aiohttp.ClientSession() as session:
+
+        def make(refresh_token: str = FIRST_REFRESH) -> ZaloOASender:
+            tokens = OAuthTokens(
+                session, TokenStore(open_database(tmp_path / "t.db"), APP_ID),
+                zalo_oa.oauth_url, APP_SECRET, clock, MARGIN,
+            )
+            tokens.seed(FIRST_ACCESS, refresh_token)
+            return ZaloOASender(ZaloOAApi(session, zalo_oa.base_url, tokens), clock)
+
+        yield make

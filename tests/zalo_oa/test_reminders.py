@@ -59,7 +59,7 @@ def statuses(officials: Officials) -> list[tuple[str, str]]:
     ).fetchall()
 
 
-async def test_a_reminder_reaches_an_oa_official_who_joined_by_code(
+async def test_a_reminder_reaches_an_oa_official_who_joined_by_code_and_types_1_to_finish(
     officials: Officials, zalo_oa: FakeZaloOA, post: Post
 ) -> None:
     assert await post(*zalo_oa.signed(zalo_oa.text_event(OFFICIAL, "/dangky BADINH06"))) == 200
@@ -70,6 +70,10 @@ async def test_a_reminder_reaches_an_oa_official_who_joined_by_code(
     reminder = (await zalo_oa.wait_texts(OFFICIAL, 2))[-1]
     assert "Làm sạch dữ liệu dân cư" in reminder and "Gõ 1 hoặc 2 để chọn." in reminder
     await zalo_oa.wait_for(lambda: statuses(officials) == [("before3", "sent")])
+
+    assert await post(*zalo_oa.signed(zalo_oa.text_event(OFFICIAL, "1"))) == 200  # ✅
+    done = (await zalo_oa.wait_texts(OFFICIAL, 3))[-1]
+    assert done.startswith("✅ Đã ghi nhận hoàn thành: Làm sạch dữ liệu dân cư")
 
 
 async def test_a_refused_reminder_is_recorded_reported_once_and_counted_in_progress(

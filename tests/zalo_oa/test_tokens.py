@@ -8,47 +8,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from bot.clock import ManualClock
 from bot.outbox import Refused, TemporaryFailure
-from bot.storage import open_database
-from bot.zalo_oa_channel import ZaloOAApi, ZaloOASender
-from bot.zalo_oa_tokens import OAuthTokens, TokenStore
 from handlers.types import Reply
-from tests.fakes.zalo_oa_api import APP_ID, APP_SECRET, FIRST_ACCESS, FIRST_REFRESH, FakeZaloOA
+from tests.fakes.zalo_oa_api import APP_ID, FakeZaloOA
+from tests.zalo_oa.conftest import MARGIN
 
 USER = "oa-user-7"
-MARGIN = 600
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
-
-
-@pytest.fixture
-async def make_sender(
-    tmp_path: Path, zalo_oa: FakeZaloOA, clock: ManualClock
-) -> AsyncIterator[Callable[..., ZaloOASender]]:
-    """A sender as the channel builds it, on the database file under `tmp_path`; calling it
-    again is a restart of the bot (new process state, same database)."""
-    async with aiohttp.ClientSession() as session:
-
-        def make(refresh_token: str = FIRST_REFRESH) -> ZaloOASender:
-            tokens = OAuthTokens(
-                session, TokenStore(open_database(tmp_path / "t.db"), APP_ID),
-                zalo_oa.oauth_url, APP_SECRET, clock, MARGIN,
-            )
-            tokens.seed(FIRST_ACCESS, refresh_token)
-            return ZaloOASender(ZaloOAApi(session, zalo_oa.base_url, tokens), clock)
-
-        yield make
 
 
 def stored(tmp_path: Path) -> tuple[str, str]:

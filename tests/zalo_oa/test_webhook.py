@@ -147,3 +147,17 @@ async def test_error_in_an_http_200_answer_is_a_failed_send(
     query = "SELECT active FROM users WHERE channel = 'zalo_oa' AND user_id = ?"
     await zalo_oa.wait_for(lambda: bot.storage.db.execute(query, [CITIZEN]).fetchone() == (0,))
     assert zalo_oa.texts(CITIZEN) == []
+
+
+async def test_an_event_whose_handling_fails_does_not_stop_the_next_ones(
+    bot: App, zalo_oa: FakeZaloOA, post: Post, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.storage.db.execute(  # a real SQLite failure, for one user only
+        """CREATE TRIGGER disk_trouble BEFORE INSERT ON users WHEN NEW.user_id = 'oa-poison'
+           BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"""
+    )
+    assert await post(*zalo_oa.signed(zalo_oa.text_event("oa-poison", "/help"))) == 200
+    assert await post(*zalo_oa.signed(zalo_oa.text_event(CITIZEN, "/help"))) == 200
+    (reply,) = await zalo_oa.wait_texts(CITIZEN, 1)
+    assert "/menu" in reply
+    assert "zalo_oa event could not be handled" in caplog.text

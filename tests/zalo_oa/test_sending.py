@@ -1,0 +1,54 @@
+"""Replies quote the user's message: only within 48 hours of it, and a reply whose quote
+Zalo refuses is resent once without the quote rather than lost."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.app import App
+from bot.clock import ManualClock
+from bot.zalo_oa_channel import ZaloOASender
+from handlers.types import Reply
+from tests.fakes.zalo_oa_api import INVALID_PARAMETERS, FakeZaloOA
+from tests.zalo_oa.conftest import Post
+
+CITIZEN = "oa-user-1"
+
+
+def quotes(zalo_oa: FakeZaloOA) -> list[tuple[str | None, int]]:
+    return [(s.message.get("quote_message_id"), s.error) for s in zalo_oa.sends]
+
+
+async def test_a_message_more_than_48_hours_after_the_users_last_one_quotes_nothing(
+    make_sender: Callable[..., ZaloOASender], zalo_oa: FakeZaloOA, clock: ManualClock
+) -> None:
+    sender = make_sender()
+    sender.user_wrote(CITIZEN, "q1")
+    await sender.send(CITIZEN, Reply("trong 48 giờ"))
+    await clock.advance(48 * 3600 + 1)
+    await sender.send(CITIZEN, Reply("sau 48 giờ"))
+    assert quotes(zalo_oa) == [("q1", 0), (None, 0)]
+
+
+async def test_a_reply_whose_quote_zalo_refuses_is_resent_once_without_it(
+    bot: App, zalo_oa: FakeZaloOA, post: Post
+) -> None:
+    zalo_oa.refused_quotes.add("q-unknown")
+    assert await post(*zalo_oa.signed(zalo_oa.text_event(CITIZEN, "/help", "q-unknown"))) == 200
+    (reply,) = await zalo_oa.wait_texts(CITIZEN, 1)
+    assert "/menu" in reply
+    assert quotes(zalo_oa) == [("q-unknown", INVALID_PARAMETERS), (None, 0)]
+
+    assert await post(*zalo_oa.signed(zalo_oa.text_event(CITIZEN, "/menu", "q-next"))) == 200
+    await zalo_oa.wait_texts(CITIZEN, 2)
+    assert quotes(zalo_oa)[-1] == ("q-next", 0)
+
+
+async def test_a_refusal_about_the_user_is_not_resent_without_the_quote(
+    bot: App, zalo_oa: FakeZaloOA, post: Post
+) -> None:
+    zalo_oa.outside_window.add(CITIZEN)
+    assert await post(*zalo_oa.signed(zalo_oa.text_event(CITIZEN, "/help", "q1"))) == 200
+    await zalo_oa.wait_for(lambda: len(zalo_oa.sends) == 1)
+    await bot.outbox.join()  # a resend would have been made by now
+    assert quotes(zalo_oa) == [("q1", -230)]
