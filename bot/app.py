@@ -94,7 +94,9 @@ def knowledge_from_config(config: Config) -> KnowledgeService:
         margin=settings.answer_margin,
         max_suggestions=settings.max_suggestions,
     )
-    return KnowledgeService(settings.faq_dir, settings.synonyms, thresholds)
+    return KnowledgeService(
+        settings.faq_dir, settings.synonyms, thresholds, config.local.values()
+    )
 
 
 def retry_policy(config: Config) -> RetryPolicy:

@@ -124,7 +124,9 @@ def _knowledge_service(args: argparse.Namespace) -> KnowledgeService:
     if args.kb is None:
         return service
     if Path(args.kb) != service.faq_dir:
-        service = KnowledgeService(Path(args.kb), service.synonyms, service.thresholds)
+        service = KnowledgeService(
+            Path(args.kb), service.synonyms, service.thresholds, service.local
+        )
     return service
 
 

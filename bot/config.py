@@ -16,7 +16,7 @@ import os
 import types
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import time
 from functools import partial
 from pathlib import Path
@@ -135,6 +135,27 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True)
+class LocalSettings:
+    """The unit's own contacts, filled into answers' `{local.KEY}` placeholders and /lienhe.
+
+    Field names are the placeholder keys (knowledge/local_facts.py; a test keeps both the
+    same). Unset ones stay None: answers then fall back to their generic wording.
+    """
+
+    unit_name: str | None = None
+    police_name: str | None = None
+    police_phone: str | None = None
+    police_address: str | None = None
+    one_stop_address: str | None = None
+    one_stop_hours: str | None = None
+    zalo: str | None = None
+
+    def values(self) -> dict[str, str]:
+        """The configured values only, as plain data for the knowledge layer."""
+        return {key: value for key, value in asdict(self).items() if value}
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration, checked and typed; `source` is the file it came from."""
 
@@ -148,6 +169,7 @@ class Config:
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    local: LocalSettings = field(default_factory=LocalSettings)
     source: Path | None = None
 
     def __repr__(self) -> str:  # secrets must never reach a log line

@@ -7,11 +7,22 @@ from dataclasses import replace
 from handlers.replies import HUMAN, MENU, MENU_BUTTON, menu_reply
 from handlers.router import Context, Router
 from handlers.types import Reply
+from knowledge.local_facts import fill_local
 
 router = Router("start")
 
 # The knowledge-base entries that hold the human-help facts (hotlines, help at the desk).
 HUMAN_HELP_ENTRIES = ("tong-dai-ho-tro", "ho-tro-tai-cho")
+# The unit's own contacts (config `local:`); lines whose value is not configured are left out.
+LOCAL_CONTACTS = "\n".join((
+    "• Đơn vị: {local.unit_name}",
+    "• Công an {local.police_name}",
+    "• Điện thoại Công an: {local.police_phone}",
+    "• Địa chỉ Công an: {local.police_address}",
+    "• Bộ phận một cửa: {local.one_stop_address}",
+    "• Giờ làm việc một cửa: {local.one_stop_hours}",
+    "• Zalo: {local.zalo}",
+))
 
 HELP_TEXT = (
     "Mình là Trợ lý 06, trả lời các câu hỏi thường gặp về tài khoản định danh điện tử "
@@ -67,19 +78,20 @@ async def contact_button(ctx: Context) -> list[Reply]:
 
 
 def human_help(ctx: Context) -> list[Reply]:
-    """The human-help entries of the knowledge base, verbatim: no invented numbers."""
+    """The unit's own contacts if configured, then the human-help entries of the knowledge
+    base, verbatim: no invented numbers."""
     entries = [ctx.kb.entries[i] for i in HUMAN_HELP_ENTRIES if i in ctx.kb.entries]
-    if not entries:
-        return [
-            Reply(
-                text="Bạn có thể đến Công an cấp xã nơi cư trú hoặc bộ phận một cửa của "
-                "UBND xã để được hướng dẫn trực tiếp.",
-                buttons=((MENU_BUTTON,),),
-            )
-        ]
     replies = [
         Reply(text=entry.answer.strip(), title=entry.question, links=tuple(entry.links))
         for entry in entries
-    ]
+    ] or [Reply(text="Bạn có thể đến Công an cấp xã nơi cư trú hoặc bộ phận một cửa của "
+                     "UBND xã để được hướng dẫn trực tiếp.")]
+    replies = local_contacts(ctx) + replies
     replies[-1] = replace(replies[-1], buttons=((MENU_BUTTON,),))
     return replies
+
+
+def local_contacts(ctx: Context) -> list[Reply]:
+    """The configured `local:` contacts as one reply, or none when nothing is configured."""
+    lines = fill_local(LOCAL_CONTACTS, ctx.services.config.local.values())
+    return [Reply(text=f"Liên hệ trực tiếp tại địa phương:\n{lines}")] if lines else []

@@ -24,6 +24,7 @@ from bot.yaml_lines import (
     load_located_yaml,
 )
 from handlers.types import Link
+from knowledge.local_facts import unknown_placeholders
 from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Category, Entry, KnowledgeBase, Source
 from knowledge.normalize import Normalizer
@@ -236,6 +237,8 @@ def _check_answer(name: str, raw: LocatedDict, report: LoadReport) -> str:
         report.add(Problem(name, line, "câu trả lời trống"))
         return ""
     answer = _nfc(answer).strip()
+    for problem in unknown_placeholders(answer):
+        report.add(Problem(name, line, f"câu trả lời: {problem}"))
     if len(answer) > MAX_ANSWER_CHARS:
         report.add(Problem(name, line, f"câu trả lời dài {len(answer)} ký tự, quá giới hạn "
                                        f"{MAX_ANSWER_CHARS} của một tin nhắn"))

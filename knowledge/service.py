@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from knowledge.loader import LoadReport, load_knowledge_base
+from knowledge.local_facts import with_local_facts
 from knowledge.matcher import Matcher, MatchResult, Thresholds
 from knowledge.model import KnowledgeBase
 from knowledge.normalize import Normalizer
@@ -21,10 +23,13 @@ class KnowledgeService:
         faq_dir: Path | None = None,
         synonyms: Path | None = None,
         thresholds: Thresholds | None = None,
+        local: Mapping[str, str] | None = None,
     ) -> None:
+        """`local`: the unit's own facts for answers' `{local.KEY}` (see local_facts.py)."""
         self.faq_dir = faq_dir
         self.synonyms = synonyms
         self.thresholds = thresholds or Thresholds()
+        self.local = dict(local or {})
         self._matcher: Matcher | None = None
         self.last_report = self.reload()
 
@@ -47,6 +52,7 @@ class KnowledgeService:
         """
         normalizer = Normalizer.from_file(self.synonyms)
         kb, report = load_knowledge_base(self.faq_dir, normalizer)
+        kb = with_local_facts(kb, self.local)
         self._matcher = Matcher(kb, normalizer, self.thresholds)
         self.last_report = report
         log.info("knowledge loaded: %d entries, %d warnings", len(kb.entries), len(report.warnings))
