@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import shlex
+from dataclasses import dataclass, field
 
+from bot.yaml_lines import Problem
 from handlers.router import Context, Router, Services
 from handlers.types import Reply
 from knowledge.loader import KnowledgeLoadError
@@ -30,27 +32,95 @@ def is_admin(ctx: Context) -> bool:
     return f"{ctx.incoming.channel}:{ctx.incoming.user_id}" in admins
 
 
-async def reload_data(services: Services) -> list[str]:
-    """Reload the knowledge base and the scheduler files; return every problem found.
+@dataclass(frozen=True)
+class PartReload:
+    """What one reload did to one set of files: applied entirely, or not at all."""
+
+    title: str
+    applied: bool
+    summary: str  # what was done and what serves now, e.g. "đã tải lại, đang phục vụ 53 mục"
+    errors: list[Problem | str] = field(default_factory=list)
+    warnings: list[Problem | str] = field(default_factory=list)
+    check_hint: str = ""  # how to see every problem from a shell
+
+    @property
+    def problems(self) -> list[str]:
+        return [str(p) for p in [*self.errors, *self.warnings]]
+
+    def describe(self) -> str:
+        """For the admin: exactly what happened, which files are at fault, how to check."""
+        if self.applied:
+            text = f"{self.title}: {self.summary}."
+            if self.warnings:
+                text += f" {len(self.warnings)} cảnh báo (không chặn việc áp dụng):"
+        else:
+            files = ", ".join(dict.fromkeys(p.file for p in self.errors if isinstance(p, Problem)))
+            text = (f"{self.title}: chưa áp dụng thay đổi nào, kể cả ở các tệp không lỗi; "
+                    f"vẫn {self.summary} như trước. Sửa {len(self.errors)} lỗi"
+                    f"{f' trong {files}' if files else ''} rồi gửi lại /tailai:")
+        shown = self.problems[:MAX_PROBLEMS_SHOWN]
+        lines = [text, *shown]
+        if len(self.problems) > len(shown):
+            lines.append(f"… và {len(self.problems) - len(shown)} vấn đề khác.")
+        if self.problems and self.check_hint:
+            lines.append(self.check_hint)
+        return "\n".join(lines)
+
+
+async def reload_parts(services: Services) -> list[PartReload]:
+    """Reload the knowledge base and the scheduler files; say what happened to each.
 
     Each part keeps serving what it had whenever its new files have errors, so a
     broken edit never takes the bot down. The knowledge base is parsed and indexed in a
     worker thread (seconds for a very large one) while the old one goes on answering;
     the scheduler files are written to SQLite on the event loop's own connection.
     """
-    problems: list[str] = []
+    parts = [await _reload_knowledge(services), _reload_tasks(services)]
+    for part in parts:
+        for problem in part.problems:
+            log.warning("reload: %s", problem)
+    return parts
+
+
+async def reload_data(services: Services) -> list[str]:
+    """Reload everything (SIGHUP); return every problem found, errors first."""
+    return [problem for part in await reload_parts(services) for problem in part.problems]
+
+
+async def _reload_knowledge(services: Services) -> PartReload:
+    knowledge = services.knowledge
+    title = "Câu hỏi đáp"
+    command = f"Kiểm tra lại các tệp FAQ bằng: {kb_check_command(services)}"
     try:
-        report = await asyncio.to_thread(services.knowledge.reload)
-        log.info("knowledge reloaded: %d entries", len(services.knowledge.kb.entries))
-        problems += [str(w) for w in report.warnings]
-    except (KnowledgeLoadError, SynonymError) as exc:
-        problems += str(exc).splitlines()
+        report = await asyncio.to_thread(knowledge.reload)
+    except KnowledgeLoadError as exc:
+        summary = f"phục vụ {len(knowledge.kb.entries)} mục"
+        return PartReload(title, False, summary, list(exc.report.errors),
+                          list(exc.report.warnings), command)
+    except SynonymError as exc:
+        summary = f"phục vụ {len(knowledge.kb.entries)} mục"
+        return PartReload(title, False, summary, str(exc).splitlines(), [], command)
+    log.info("knowledge reloaded: %d entries", len(knowledge.kb.entries))
+    summary = f"đã tải lại, đang phục vụ {len(knowledge.kb.entries)} mục"
+    return PartReload(title, True, summary, [], list(report.warnings), command)
+
+
+def _reload_tasks(services: Services) -> PartReload:
+    title = "Nhắc việc"
     officials = services.extras.get("officials")
-    if officials is not None:
-        problems += [str(p) for p in officials.reload()]
-    for problem in problems:
-        log.warning("reload: %s", problem)
-    return problems
+    if officials is None:
+        if not services.config.scheduler.enabled:
+            return PartReload(title, True, "đang tắt (scheduler.enabled: false)")
+        return PartReload(title, True, "không chạy trong phiên này, không có tệp nào để tải")
+    if not officials.files:
+        return PartReload(title, True, "chưa khai báo tệp nào (scheduler.files)")
+    names = ", ".join(str(path) for path in officials.files)
+    problems = officials.reload()
+    if problems:
+        command = "Kiểm tra lại các tệp nhắc việc bằng: troly06 tasks check " + " ".join(
+            shlex.quote(str(path)) for path in officials.files)
+        return PartReload(title, False, "dùng dữ liệu đã tải trước đó", problems, [], command)
+    return PartReload(title, True, f"đã tải lại {len(officials.files)} tệp ({names})")
 
 
 def kb_check_command(services: Services) -> str:
@@ -69,16 +139,8 @@ async def reload_command(ctx: Context) -> list[Reply]:
     """Reload the FAQ and task files; errors keep the old data serving."""
     if not is_admin(ctx):
         return [Reply(ADMINS_ONLY)]
-    problems = await reload_data(ctx.services)
-    entries = len(ctx.services.knowledge.kb.entries)
-    if not problems:
-        return [Reply(f"Đã tải lại: {entries} câu hỏi đáp, không có lỗi.")]
-    shown = "\n".join(problems[:MAX_PROBLEMS_SHOWN])
-    more = len(problems) - MAX_PROBLEMS_SHOWN
-    tail = f"\n… và {more} vấn đề khác." if more > 0 else ""
-    return [Reply(f"Đang phục vụ {entries} câu hỏi đáp. Các tệp có vấn đề (phần lỗi "
-                  f"chưa được áp dụng):\n{shown}{tail}\n"
-                  f"Kiểm tra lại các tệp FAQ bằng: {kb_check_command(ctx.services)}")]
+    parts = await reload_parts(ctx.services)
+    return [Reply("\n\n".join(part.describe() for part in parts))]
 
 
 @router.command("chuatraloi")

@@ -4,19 +4,42 @@ from __future__ import annotations
 
 import shlex
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from bot.config import Config
+from bot.outbox import Outbox
+from bot.storage import open_database
+from handlers.conversation import Conversation
+from handlers.router import Services
 from knowledge.review_dates import vietnam_today
 from knowledge.service import KnowledgeService
+from scheduler.app import Officials
 from tests.conversation.conftest import Say
+from tests.scheduler.conftest import ROSTER_YAML
 
 
 @pytest.fixture
-def config(make_config) -> Config:
-    return make_config(admin__users=["test:admin"])
+def roster(tmp_path) -> Path:
+    path = tmp_path / "to-cong-tac.yaml"
+    path.write_text(ROSTER_YAML, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def config(make_config, roster) -> Config:
+    return make_config(admin__users=["test:admin"], scheduler__files=[str(roster)])
+
+
+@pytest.fixture
+def conversation(config, storage, knowledge, tmp_path) -> Conversation:
+    """The admin's conversation with the reminder feature wired in, as `troly06 run` has it."""
+    officials = Officials.from_config(config, open_database(tmp_path / "t.db"), Outbox())
+    services = Services(knowledge=knowledge, config=config, storage=storage,
+                        extras={"officials": officials})
+    return Conversation(services)
 
 
 @pytest.fixture
@@ -30,12 +53,53 @@ async def test_citizens_cannot_use_admin_commands(say: Say) -> None:
         assert reply.text == "Lệnh này chỉ dành cho quản trị viên."
 
 
-async def test_reload_applies_a_good_edit(say: Say, faq_dir) -> None:
+def edit_a_question(faq_dir: Path) -> None:
     path = faq_dir / "vneid-su-co.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(
         "question: Quên mật khẩu", "question: Tôi quên mật khẩu", 1), encoding="utf-8")
+
+
+async def test_reload_applies_a_good_edit_and_says_what_each_part_serves(
+    say: Say, faq_dir, roster, knowledge
+) -> None:
+    edit_a_question(faq_dir)
     (reply,) = await say("/tailai", user="admin")
-    assert reply.text.startswith("Đã tải lại: ") and "không có lỗi" in reply.text
+    entries = len(knowledge.kb.entries)
+    assert reply.text == (f"Câu hỏi đáp: đã tải lại, đang phục vụ {entries} mục.\n\n"
+                          f"Nhắc việc: đã tải lại 1 tệp ({roster}).")
+    assert knowledge.kb.get("quen-mat-khau").question.startswith("Tôi quên mật khẩu")
+
+
+async def test_a_broken_faq_file_means_no_faq_edit_is_applied_and_the_reply_says_so(
+    say: Say, faq_dir, knowledge
+) -> None:
+    edit_a_question(faq_dir)
+    broken = faq_dir / "hong.yaml"
+    broken.write_text("- id: [chưa đóng\n", encoding="utf-8")
+    (reply,) = await say("/tailai", user="admin")
+    faq, tasks = reply.text.split("\n\n")
+    heading, error, check = faq.splitlines()
+    assert heading == (f"Câu hỏi đáp: chưa áp dụng thay đổi nào, kể cả ở các tệp không lỗi; "
+                       f"vẫn phục vụ {len(knowledge.kb.entries)} mục như trước. Sửa 1 lỗi "
+                       f"trong {broken} rồi gửi lại /tailai:")
+    assert error.startswith(f"{broken}:2: lỗi cú pháp YAML")
+    assert check.startswith("Kiểm tra lại các tệp FAQ bằng: troly06 kb check ")
+    assert tasks.startswith("Nhắc việc: đã tải lại 1 tệp")
+    assert knowledge.kb.get("quen-mat-khau").question.startswith("Quên mật khẩu")
+
+
+async def test_a_broken_task_file_is_reported_apart_from_the_faq(say: Say, roster) -> None:
+    roster.write_text(ROSTER_YAML.replace("due: 2025-08-15", "due: 2025-08-32"), encoding="utf-8")
+    (reply,) = await say("/tailai", user="admin")
+    faq, tasks = reply.text.split("\n\n")
+    assert faq.startswith("Câu hỏi đáp: đã tải lại")
+    line = ROSTER_YAML[: ROSTER_YAML.index("due: ")].count("\n") + 1
+    assert tasks.splitlines() == [
+        "Nhắc việc: chưa áp dụng thay đổi nào, kể cả ở các tệp không lỗi; vẫn dùng dữ liệu đã "
+        f"tải trước đó như trước. Sửa 1 lỗi trong {roster} rồi gửi lại /tailai:",
+        f"{roster}:{line}: hạn '2025-08-32' là ngày không có thật (tháng 8/2025 không có ngày 32)",
+        f"Kiểm tra lại các tệp nhắc việc bằng: troly06 tasks check {roster}",
+    ]
 
 
 async def test_a_broken_file_is_reported_and_the_old_answers_keep_serving(say: Say, faq_dir):
@@ -50,7 +114,8 @@ async def test_the_reload_report_names_the_command_that_checks_the_served_files(
         say: Say, faq_dir, capsys) -> None:
     (faq_dir / "hong.yaml").write_text("- id: [chưa đóng\n", encoding="utf-8")
     (reply,) = await say("/tailai", user="admin")
-    command = reply.text.rsplit("Kiểm tra lại các tệp FAQ bằng: ", 1)[1]
+    faq_part = reply.text.split("\n\n")[0]
+    command = faq_part.rsplit("Kiểm tra lại các tệp FAQ bằng: ", 1)[1]
     assert shlex.split(command)[:3] == ["troly06", "kb", "check"]
     assert main(shlex.split(command)[1:]) == 1
     assert f"{faq_dir / 'hong.yaml'}:2: lỗi cú pháp YAML" in capsys.readouterr().out
