@@ -238,7 +238,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
     given.read_environment(environ)
     sections = {name: given.section(name, cls) for name, cls in SECTIONS.items()}
     if given.problems:
-        raise ConfigError("\n".join(given.problems))
+        ordered = sorted(given.problems, key=lambda problem: problem[0].order)
+        raise ConfigError("\n".join(f"{where}: {text}" for where, text in ordered))
     return Config(**sections, source=source)
 
 
@@ -246,10 +247,24 @@ class _Invalid(Exception):
     """A value that does not fit its key's type; the message says what it must be."""
 
 
+@dataclass(frozen=True)
+class _Where:
+    """Where a value was given, for the message: "config.yaml:12" or "TROLY06_TELEGRAM_TOKEN".
+
+    Problems are listed in file-line order, then the environment's.
+    """
+
+    label: str
+    order: tuple[int, int]
+
+    def __str__(self) -> str:
+        return self.label
+
+
 @dataclass
 class _Value:
     value: Any
-    where: str  # "config.yaml:12" or "TROLY06_TELEGRAM_TOKEN", for the message
+    where: _Where
 
 
 class _Given:
@@ -257,7 +272,7 @@ class _Given:
 
     def __init__(self) -> None:
         self.values: dict[str, dict[str, _Value]] = {name: {} for name in SECTIONS}
-        self.problems: list[str] = []
+        self.problems: list[tuple[_Where, str]] = []
 
     def read_file(self, path: Path) -> None:
         if not path.exists():
@@ -269,38 +284,41 @@ class _Given:
             return
         if not isinstance(data, LocatedDict):
             raise ConfigError(f"{path}: cấp ngoài cùng phải là các mục (telegram:, storage:, ...)")
+        def at(line: int) -> _Where:
+            return _Where(f"{path}:{line}", (0, line))
+
         for name, section in data.items():
-            where = f"{path}:{data.line_of(str(name))}"
+            where = at(data.line_of(str(name)))
             if name not in SECTIONS:
-                self.problems.append(f"{where}: không có mục '{name}'{_hint(name, SECTIONS)}")
+                self.problems.append((where, f"không có mục '{name}'{_hint(name, SECTIONS)}"))
             elif isinstance(section, LocatedDict):
                 for key, value in section.items():
-                    self._give(name, str(key), value, f"{path}:{section.line_of(str(key))}")
+                    self._give(name, str(key), value, at(section.line_of(str(key))))
             elif section is not None:
-                self.problems.append(f"{where}: mục {name} phải gồm các khoá con, mỗi khoá "
-                                     f"một dòng thụt vào (xem config.example.yaml)")
+                self.problems.append((where, f"mục {name} phải gồm các khoá con, mỗi khoá "
+                                             f"một dòng thụt vào (xem config.example.yaml)"))
 
     def read_environment(self, environ: Mapping[str, str]) -> None:
         """`TROLY06_ZALO_OA_SECRET_KEY` sets zalo_oa.secret_key: the longest section wins."""
-        for variable, value in sorted(environ.items()):
-            if not variable.startswith(ENV_PREFIX):
-                continue
+        variables = sorted(v for v in environ if v.startswith(ENV_PREFIX))
+        for index, variable in enumerate(variables):
+            where = _Where(variable, (1, index))
             rest = variable[len(ENV_PREFIX):].lower()
             name = next((s for s in sorted(SECTIONS, key=len, reverse=True)
                          if rest.startswith(s + "_")), None)
             if name is None:
                 guess = _hint(rest.split("_")[0], SECTIONS)
-                self.problems.append(f"{variable}: không có mục nào tên như vậy{guess}")
+                self.problems.append((where, f"không có mục nào tên như vậy{guess}"))
                 continue
-            self._give(name, *_from_environment(name, rest[len(name) + 1:], value), variable)
+            key, value = _from_environment(name, rest[len(name) + 1:], environ[variable])
+            self._give(name, key, value, where)
 
-    def _give(self, section: str, key: str, value: Any, where: str) -> None:
+    def _give(self, section: str, key: str, value: Any, where: _Where) -> None:
         known = {f.name: f for f in fields(SECTIONS[section])}
         if key not in known:
-                self.problems.append(
-                    f"{where}: không có khoá {section}.{key}{_hint(key, known, section + '.')}"
-                )
-                return
+            hint = _hint(key, known, section + ".")
+            self.problems.append((where, f"không có khoá {section}.{key}{hint}"))
+            return
         previous = self.values[section].get(key)
         if previous is not None and isinstance(value, dict) and isinstance(previous.value, dict):
             value = {**previous.value, **value}
@@ -317,7 +335,7 @@ class _Given:
             except _Invalid as exc:
                 hidden = _is_secret_key(key) or isinstance(given.value, Mapping)
                 shown = "" if hidden else f" (đang là {_show(given.value)})"
-                self.problems.append(f"{given.where}: {name}.{key} {exc}{shown}")
+                self.problems.append((given.where, f"{name}.{key} {exc}{shown}"))
         return cls(**cast)
 
 

@@ -173,10 +173,12 @@ def test_other_mistakes_are_one_line_each(tmp_path, text, says):
     assert says in line
 
 
-def test_every_mistake_is_listed_at_once(tmp_path):
-    lines = problems(tmp_path, "admn: {}\nflood:\n  max_messages: nhiều\n",
-                     {"TROLY06_SCHEDULER_ENABLED": "maybe"})
-    assert len(lines) == 3
+def test_every_mistake_is_listed_at_once_in_file_order_then_the_environment(tmp_path):
+    lines = problems(tmp_path, "flood:\n  max_messages: nhiều\nadmn: {}\n",
+                     {"TROLY06_SCHEDULER_ENABLED": "maybe", "TROLY06_ADMN_USERS": "x"})
+    assert [line.split(": ", 1)[0] for line in lines] == [
+        f"{tmp_path / 'config.yaml'}:2", f"{tmp_path / 'config.yaml'}:3",
+        "TROLY06_ADMN_USERS", "TROLY06_SCHEDULER_ENABLED"]
 
 
 def test_a_wrong_secret_is_named_but_never_shown(tmp_path):
