@@ -19,6 +19,7 @@ from bot.channel_kit import ChannelStartError
 from bot.config import ConfigError, load_config
 from bot.console import chat
 from bot.logging_setup import configure_logging
+from bot.pidfile import NoRunningBot, pid_file, pid_file_beside, signal_reload
 from bot.storage import Storage
 from handlers.conversation import Conversation
 from handlers.router import Services
@@ -94,7 +95,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the configured channels; with none configured, the console chat."""
-    asyncio.run(run(load_config(args.config)))
+    config = load_config(args.config)
+    with pid_file(pid_file_beside(config.storage.path)):
+        asyncio.run(run(config))
+    return EXIT_OK
+
+
+def cmd_kb_reload(args: argparse.Namespace) -> int:
+    """Ask the running bot (`troly06 run`, same configuration) to reload its files."""
+    config = load_config(args.config)
+    pid = signal_reload(pid_file_beside(config.storage.path))
+    print(f"Đã gửi yêu cầu tải lại tới bot đang chạy (tiến trình {pid}). Tệp có lỗi không thay "
+          f"phần đang phục vụ; kết quả ghi trong log của bot, hoặc gửi /tailai trong chat để "
+          f"xem từng phần.")
     return EXIT_OK
 
 
@@ -185,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--today", type=iso_date, metavar="NGÀY",
                        help="kiểm tra hạn 'review_by' như thể hôm nay là NGÀY (2026-12-31)")
     check.set_defaults(func=cmd_kb_check)
+    reload = kb_commands.add_parser(
+        "reload", help="báo bot đang chạy tải lại tệp FAQ và nhắc việc (như /tailai)")
+    reload.set_defaults(func=cmd_kb_reload)
     unanswered = kb_commands.add_parser(
         "unanswered", help="các câu người dân hỏi mà bot chưa trả lời được (nhiều nhất trước)")
     unanswered.add_argument("--days", type=int, default=7, help="số ngày gần nhất (mặc định 7)")
@@ -213,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 LIBRARY_ERRORS = (
-    ConfigError, KnowledgeLoadError, SynonymError, DatasetError, ChannelStartError, OSError
+    ConfigError, KnowledgeLoadError, SynonymError, DatasetError, ChannelStartError, NoRunningBot,
+    OSError,
 )
 
 
