@@ -99,6 +99,7 @@ class ZaloOASettings:
     webhook_path: str = "/zalo-oa"
     max_event_age: float = 7200
     refresh_margin: float = 600
+    send_billed: bool = False  # reminders only within the free 48 h after a user's message
 
 
 @dataclass(frozen=True)

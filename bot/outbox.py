@@ -31,7 +31,8 @@ BULK = 1  # reminders, broadcasts: may wait behind interactive messages
 
 SENT = "sent"
 BLOCKED = "blocked"  # the user blocked the bot (Telegram 403): mark the member inactive
-REFUSED = "refused"  # the platform refuses for good (e.g. Zalo OA outside the free window)
+REFUSED = "refused"  # the platform refuses for good (e.g. Zalo OA: a restricted user)
+OUTSIDE_WINDOW = "outside_window"  # not the recipient's free window (Zalo OA's 48 h): unsent
 FAILED = "failed"  # temporary failures outlasted the retry limit
 
 
@@ -64,6 +65,11 @@ class Refused(SendError):
     """The platform will not deliver this message; retrying will not help."""
 
 
+class OutsideWindow(Refused):
+    """Outside the window in which the platform delivers (free) to this recipient, e.g. more
+    than 48 h since a Zalo OA user's last interaction; only the recipient writing reopens it."""
+
+
 class TemporaryFailure(SendError):
     """5xx or network trouble: worth retrying after a back-off."""
 
@@ -72,7 +78,7 @@ class TemporaryFailure(SendError):
 class Outcome:
     """What finally happened to one Outgoing message."""
 
-    status: str  # SENT, BLOCKED, REFUSED or FAILED
+    status: str  # SENT, BLOCKED, REFUSED, OUTSIDE_WINDOW or FAILED
     outgoing: Outgoing
     attempts: int
     detail: str = ""
@@ -291,6 +297,8 @@ class Outbox:
             self._rate_limited(lane, entry, exc)
         except Blocked as exc:
             await self._finish(entry, BLOCKED, str(exc))
+        except OutsideWindow as exc:
+            await self._finish(entry, OUTSIDE_WINDOW, str(exc))
         except Refused as exc:
             await self._finish(entry, REFUSED, str(exc))
         except Exception as exc:  # TemporaryFailure, or a bug/network error in an adapter

@@ -10,8 +10,12 @@ signs events: if only the app secret matches, the event is accepted and that log
 `user_send_text` is answered, `follow` greeted with the menu, `unfollow` marks the user
 inactive, other events are acknowledged and ignored. Replies go to the customer-service
 endpoint quoting the user's last `msg_id`; Zalo reports failures as HTTP 200 with
-`error != 0`. Outside the window Zalo refuses proactive messages: the outbox records them
-as refused, never retried.
+`error != 0`.
+
+Since 01/01/2026 a message is free within 48 h of the user's last interaction with the OA
+(message, follow, button…), billed up to 7 days, refused after (-230/-232). Unless
+`zalo_oa.send_billed` is true, nothing is sent outside the free 48 h: the outbox records
+such a message as OUTSIDE_WINDOW (as it records Zalo's own -230/-232), never retried.
 See ../shared/platforms.md for the facts and what is unverified.
 """
 
@@ -29,7 +33,15 @@ from aiohttp import web
 from bot.channel_kit import BoundedMap, DeliveredParts, Inbox, WebhookServer, register_sender
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError
-from bot.outbox import Blocked, Outbox, Refused, RetryLater, SendError, TemporaryFailure
+from bot.outbox import (
+    Blocked,
+    Outbox,
+    OutsideWindow,
+    Refused,
+    RetryLater,
+    SendError,
+    TemporaryFailure,
+)
 from bot.plain_text import render_parts
 from bot.storage import Storage
 from bot.zalo_oa_store import OAStore
@@ -50,12 +62,13 @@ CS_PATH = "/v3.0/oa/message/cs"
 MAX_TEXT = 2000
 TOKEN_REJECTED = (-216, -220)  # invalid / expired or removed: refresh and try once more
 NOT_FOLLOWER = -213  # the user does not follow the OA (any more)
+NOT_INTERACTED = (-230, -232)  # no interaction in the last 7 days
 # Refusals about the user or the account, not the message: resending without a quote
 # cannot help (outside the 7-day window, banned, restricted, out of quota or money).
 ABOUT_THE_USER = frozenset({-230, -232, -227, -244, -211, -218, -320, -321})
 RATE_LIMITED = -32
 RETRY_AFTER = 60.0
-FREE_WINDOW = 48 * 3600  # replies quoting the user's message within this are free
+FREE_WINDOW = 48 * 3600  # messages within this of the user's last interaction are free
 MAX_FUTURE_MS = 10 * 60 * 1000  # clock skew tolerated on an event's timestamp
 INTERACTIONS = ("follow", "user_click_chatnow", "user_submit_info", "user_reacted_message")
 
@@ -132,25 +145,40 @@ class ZaloOASender:
         self,
         api: ZaloOAApi,
         clock: Clock,
+        store: OAStore,
+        send_billed: bool = False,
         last_buttons: LastButtons | None = None,
     ) -> None:
         self.api = api
         self.clock = clock
+        self.store = store
+        self.send_billed = send_billed
         self.last_buttons = last_buttons
         self._quotes: BoundedMap[str, tuple[str, float]] = BoundedMap()
         self._delivered = DeliveredParts()
 
     def user_wrote(self, user_id: str, msg_id: str) -> None:
-        """Remember the message to quote: replies quoting it are free for 48 hours."""
+        """Remember the message to quote in replies (for 48 hours)."""
         self._quotes.put(user_id, (msg_id, self.clock.monotonic()))
 
     async def send(self, chat_id: str, reply: Reply) -> None:
+        self._check_free_window(chat_id)
         await self._delivered.send_remaining(
             chat_id, reply, render_parts(reply, MAX_TEXT),
             lambda text: self._send_text(chat_id, text),
         )
         if self.last_buttons is not None and reply.buttons:
             self.last_buttons.remember(CHANNEL, chat_id, [reply])
+
+    def _check_free_window(self, chat_id: str) -> None:
+        """OutsideWindow unless billed messages are allowed or the user interacted with the
+        OA in the last 48 h (a reply to a message always is: the message opened it)."""
+        if self.send_billed:
+            return
+        last = self.store.last_interaction(chat_id)
+        if last is None or self.clock.now().timestamp() - last > FREE_WINDOW:
+            raise OutsideWindow("no interaction with the OA in the last 48 h: not sent "
+                                "(zalo_oa.send_billed is false)")
 
     async def _send_text(self, chat_id: str, text: str) -> None:
         try:
@@ -190,13 +218,15 @@ def _may_be_the_quote(exc: ZaloOAError) -> bool:
 
 
 def _send_error(exc: ZaloOAError) -> SendError:
-    """The outbox's name for an OA error; unknown codes (window, quota…) are final."""
+    """The outbox's name for an OA error; unknown codes (quota, restricted…) are final."""
     if exc.code == RATE_LIMITED or exc.http_status == 429:
         return RetryLater(RETRY_AFTER, str(exc))
     if exc.http_status >= 500 or exc.code in TOKEN_REJECTED:
         return TemporaryFailure(str(exc))
     if exc.code == NOT_FOLLOWER:
         return Blocked(str(exc))
+    if exc.code in NOT_INTERACTED:
+        return OutsideWindow(str(exc))
     return Refused(str(exc))
 
 
@@ -247,7 +277,8 @@ class ZaloOAChannel:
         )
         tokens.seed(self.config.zalo_oa.access_token, self.config.zalo_oa.refresh_token)
         api = ZaloOAApi(self._session, self.config.zalo_oa.base_url, tokens)
-        self.sender = ZaloOASender(api, self.clock, self.conversation.last_buttons)
+        self.sender = ZaloOASender(api, self.clock, self.store, self.config.zalo_oa.send_billed,
+                                   self.conversation.last_buttons)
         register_sender(self.outbox, self.config, self.sender, 10)
         await self.inbox.start()
         self._server = WebhookServer.from_config(self.config, CHANNEL, self._webhook)

@@ -15,7 +15,7 @@ from handlers.types import Reply
 from scheduler.app import Officials
 from scheduler.files import normalize_phone
 from scheduler.model import LEADER
-from scheduler.service import BUTTON_PREFIX, Occurrence
+from scheduler.service import BUTTON_PREFIX, UNDELIVERED_REASONS, Occurrence
 from scheduler.store import MemberRow, join_by_code, join_by_phone, leave, members_of_chat
 
 router = Router("officials")
@@ -152,9 +152,10 @@ def _progress_block(officials: Officials, occ: Occurrence, watched: set[str]) ->
     for group_id in sorted(occ.group_ids & watched):
         total = service.reachable_members(group_id)
         line = f"• {service.group_name(group_id)}: {total - late[group_id]}/{total} đã hoàn thành"
-        refused = service.refused_members(occ.id, group_id)
-        if refused:
-            line += f" ({refused} người không nhận được nhắc việc: nền tảng từ chối)"
+        for status, reason in UNDELIVERED_REASONS.items():
+            count = service.refused_members(occ.id, group_id, status)
+            if count:
+                line += f" ({count} người không nhận được nhắc việc: {reason})"
         lines.append(line)
     return "\n".join(lines)
 

@@ -23,7 +23,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.clock import Clock
-from bot.outbox import BLOCKED, BULK, REFUSED, SENT, Outbox, Outcome, Outgoing
+from bot.outbox import BLOCKED, BULK, OUTSIDE_WINDOW, REFUSED, SENT, Outbox, Outcome, Outgoing
 from handlers.types import Button, Reply
 from scheduler.files import parse_time
 from scheduler.model import Recurrence
@@ -36,6 +36,16 @@ DONE_BUTTON = "✅ Đã hoàn thành"
 SNOOZE_BUTTON = "⏰ Nhắc lại sau"
 BUTTON_PREFIX = "nv"  # payloads "nv:done:<occurrence>" and "nv:snooze:<occurrence>"
 MEMBER_SCOPE, GROUP_SCOPE = "member", "group"
+# Why a reminder did not reach a member, as leaders read it (/tiendo, the notice).
+UNDELIVERED_REASONS = {
+    REFUSED: "nền tảng từ chối",
+    OUTSIDE_WINDOW: "ngoài 48 giờ nhắn miễn phí của Zalo OA",
+}
+UNDELIVERED_ADVICE = {
+    REFUSED: "Đề nghị nhắc trực tiếp.",
+    OUTSIDE_WINDOW: "Thành viên chưa nhắn cho OA trong 48 giờ qua. Đề nghị nhắc trực tiếp và "
+    "đề nghị thành viên nhắn một tin bất kỳ cho OA để nhận các nhắc việc sau.",
+}
 
 
 @dataclass(frozen=True)
@@ -247,11 +257,11 @@ class ReminderService:
             elif outcome.status == BLOCKED:
                 self._set_status(ids, BLOCKED, detail=outcome.detail)
                 await self.member_blocked(member_id)
-            elif outcome.status == REFUSED:  # final: the next reminder kind may get through
+            elif outcome.status in UNDELIVERED_REASONS:  # final; the next kind may get through
                 first = self._first_refusal(ids)
-                self._set_status(ids, REFUSED, detail=outcome.detail)
+                self._set_status(ids, outcome.status, detail=outcome.detail)
                 if first:
-                    await self.member_refused(member_id)
+                    await self.member_refused(member_id, outcome.status)
             else:  # failed for now: stays pending, the next tick tries again
                 log.warning("reminder to %s not delivered: %s", member_id, outcome.detail)
 
@@ -297,14 +307,14 @@ class ReminderService:
         row = self.db.execute(
             f"""SELECT 1 FROM deliveries d JOIN deliveries mine
                   ON mine.occurrence_id = d.occurrence_id AND mine.member_id = d.member_id
-                WHERE mine.id IN ({marks}) AND d.status = 'refused' LIMIT 1""",
-            ids,
+                WHERE mine.id IN ({marks}) AND d.status IN (?, ?) LIMIT 1""",
+            [*ids, *UNDELIVERED_REASONS],
         ).fetchone()
         return row is None
 
-    async def member_refused(self, member_id: str) -> None:
-        """The platform refused a reminder (e.g. Zalo OA outside its free window): tell the
-        member's leaders, who can reach them another way."""
+    async def member_refused(self, member_id: str, status: str = REFUSED) -> None:
+        """A reminder did not reach a member (`status` says why: refused by the platform,
+        outside Zalo OA's free window): tell the member's leaders, who can reach them."""
         row = self.db.execute(
             "SELECT name, group_id FROM members WHERE id = ?", [member_id]
         ).fetchone()
@@ -312,8 +322,7 @@ class ReminderService:
             return
         text = (
             f"Không gửi được nhắc việc tới thành viên {row[0]} ({self.group_name(row[1])}): "
-            "nền tảng từ chối tin nhắn (ví dụ Zalo OA chỉ cho nhắn khi người nhận vừa nhắn "
-            "cho OA). Đề nghị nhắc trực tiếp và đề nghị thành viên nhắn cho OA."
+            f"{UNDELIVERED_REASONS[status]}. {UNDELIVERED_ADVICE[status]}"
         )
         for leader in leaders_of(self.db, [row[1]]):
             if leader.id != member_id:
@@ -321,13 +330,14 @@ class ReminderService:
                     Outgoing(leader.channel, leader.chat_id, Reply(text), BULK)
                 )
 
-    def refused_members(self, occurrence_id: int, group_id: str) -> int:
-        """Members of a group whose reminders for an occurrence the platform refused."""
+    def refused_members(self, occurrence_id: int, group_id: str, status: str = REFUSED) -> int:
+        """Members of a group whose reminders for an occurrence did not reach them for the
+        reason `status` names (REFUSED or OUTSIDE_WINDOW)."""
         return self.db.execute(
             """SELECT COUNT(DISTINCT d.member_id) FROM deliveries d
                JOIN members m ON m.id = d.member_id
-               WHERE d.occurrence_id = ? AND m.group_id = ? AND d.status = 'refused'""",
-            [occurrence_id, group_id],
+               WHERE d.occurrence_id = ? AND m.group_id = ? AND d.status = ?""",
+            [occurrence_id, group_id, status],
         ).fetchone()[0]
 
     # -- messages -------------------------------------------------------------------

@@ -41,20 +41,27 @@ async def webhook_poster(port: int, path: str) -> AsyncIterator[PostRaw]:
         yield post
 
 
-ChannelType = Callable[[Config, Conversation, Outbox, Storage], Component]
+ChannelType = Callable[..., Component]  # (config, conversation, outbox, storage[, clock])
 
 
 @asynccontextmanager
 async def officials_on_channel(
-    config: Config, knowledge: KnowledgeService, channel_type: ChannelType, now: datetime
+    config: Config,
+    knowledge: KnowledgeService,
+    channel_type: ChannelType,
+    now: datetime,
+    channel_on_clock: bool = False,
 ) -> AsyncIterator[Officials]:
     """One channel wired to the reminder feature as App wires it, but with the engine on a
-    manual clock set to `now`, so a spec decides when a reminder is due by calling tick()."""
+    manual clock set to `now`, so a spec decides when a reminder is due by calling tick().
+    `channel_on_clock`: the channel reads that clock too (Zalo OA's 48 h window)."""
     storage = Storage.open(config.storage.path)
     outbox = Outbox()
-    feature = Officials.from_config(config, storage.db, outbox, ManualClock(now))
+    clock = ManualClock(now)
+    feature = Officials.from_config(config, storage.db, outbox, clock)
     services = Services(knowledge, config, storage, {"officials": feature})
-    channel = channel_type(config, Conversation(services), outbox, storage)
+    on_clock = (clock,) if channel_on_clock else ()
+    channel = channel_type(config, Conversation(services), outbox, storage, *on_clock)
     await outbox.start()
     await channel.start()
     yield feature

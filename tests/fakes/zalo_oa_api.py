@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
+from bot.clock import Clock, SystemClock
 from bot.zalo_oa_channel import signature
 from tests.fakes.local_server import LocalServer
 
@@ -51,6 +51,8 @@ class FakeZaloOA(LocalServer):
     stale_token_error: int = -216  # what a token that is no longer valid gets (or -220)
     hold_refresh: asyncio.Event | None = None  # set: refresh answers only when it is set
     on_send: Callable[[Send], None] | None = None
+    refusing: dict[str, int] = field(default_factory=dict)  # user id → error code
+    clock: Clock = field(default_factory=SystemClock)  # dates the events users send
     _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
     _rotations: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -72,14 +74,13 @@ class FakeZaloOA(LocalServer):
 
     # -- webhook events, signed as Zalo signs them ------------------------------------------
 
-    @staticmethod
-    def event(name: str, user_id: str, timestamp_ms: int | None = None,
+    def event(self, name: str, user_id: str, timestamp_ms: int | None = None,
               app_id: str = APP_ID, **fields: Any) -> dict[str, Any]:
         body: dict[str, Any] = {
             "app_id": app_id,
             "event_name": name,
             "timestamp": str(timestamp_ms if timestamp_ms is not None
-                             else int(time.time() * 1000)),
+                             else int(self.clock.now().timestamp() * 1000)),
             **fields,
         }
         if name in ("follow", "unfollow"):
@@ -122,6 +123,8 @@ class FakeZaloOA(LocalServer):
             error, message = -213, "User has not followed OA"
         elif body["message"].get("quote_message_id") in self.refused_quotes:
             error, message = INVALID_PARAMETERS, "Parameters are invalid"
+        elif user_id in self.refusing:
+            error, message = self.refusing[user_id], "Refused"
         elif user_id in self.outside_window:
             error, message = OUTSIDE_WINDOW, "User has not interacted with the OA recently"
         else:

@@ -15,6 +15,7 @@ from bot.clock import ManualClock
 from bot.config import Config
 from bot.storage import open_database
 from bot.zalo_oa_channel import ZaloOAApi, ZaloOASender
+from bot.zalo_oa_store import OAStore
 from bot.zalo_oa_tokens import OAuthTokens, TokenStore
 from tests.channels import FAST_OUTBOX, webhook_poster
 from tests.fakes.local_server import free_port
@@ -84,15 +85,16 @@ async def make_sender(
     tmp_path: Path, zalo_oa: FakeZaloOA, clock: ManualClock
 ) -> AsyncIterator[Callable[..., ZaloOASender]]:
     """A sender as the channel builds it, on the database file under `tmp_path`; calling it
-    again is a restart of the bot (new process state, same database)."""
+    again is a restart of the bot (new process state, same database). Billed messages are
+    allowed unless `send_billed=False`: most specs here are not about the 48 h window."""
     async with aiohttp.ClientSession() as session:
 
-        def make(refresh_token: str = FIRST_REFRESH) -> ZaloOASender:
-            tokens = OAuthTokens(
-                session, TokenStore(open_database(tmp_path / "t.db"), APP_ID),
-                zalo_oa.oauth_url, APP_SECRET, clock, MARGIN,
-            )
+        def make(refresh_token: str = FIRST_REFRESH, send_billed: bool = True) -> ZaloOASender:
+            db = open_database(tmp_path / "t.db")
+            tokens = OAuthTokens(session, TokenStore(db, APP_ID), zalo_oa.oauth_url,
+                                 APP_SECRET, clock, MARGIN)
             tokens.seed(FIRST_ACCESS, refresh_token)
-            return ZaloOASender(ZaloOAApi(session, zalo_oa.base_url, tokens), clock)
+            api = ZaloOAApi(session, zalo_oa.base_url, tokens)
+            return ZaloOASender(api, clock, OAStore(db, 7200), send_billed)
 
         yield make

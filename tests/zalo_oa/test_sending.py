@@ -1,12 +1,19 @@
-"""Replies quote the user's message: only within 48 hours of it, and a reply whose quote
-Zalo refuses is resent once without the quote rather than lost."""
+"""What the OA sender sends: by default nothing outside the free 48 hours since the user's
+last interaction (`zalo_oa.send_billed`); replies quote the user's message, only within 48
+hours of it, and a reply whose quote Zalo refuses is resent once without the quote."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.app import App
 from bot.clock import ManualClock
+from bot.outbox import OutsideWindow
+from bot.storage import Storage
 from bot.zalo_oa_channel import ZaloOASender
 from handlers.types import Reply
 from tests.fakes.zalo_oa_api import INVALID_PARAMETERS, FakeZaloOA
@@ -52,3 +59,39 @@ async def test_a_refusal_about_the_user_is_not_resent_without_the_quote(
     await zalo_oa.wait_for(lambda: len(zalo_oa.sends) == 1)
     await bot.outbox.join()  # a resend would have been made by now
     assert quotes(zalo_oa) == [("q1", -230)]
+
+
+async def test_outside_the_free_48_hours_nothing_is_sent_unless_billed_messages_are_allowed(
+    make_sender: Callable[..., ZaloOASender], zalo_oa: FakeZaloOA, clock: ManualClock
+) -> None:
+    free_only = make_sender(send_billed=False)
+    free_only.store.interacted(CITIZEN, clock.now().timestamp())
+    await free_only.send(CITIZEN, Reply("trong 48 giờ"))
+    await clock.advance(48 * 3600 + 1)
+    with pytest.raises(OutsideWindow):
+        await free_only.send(CITIZEN, Reply("sau 48 giờ"))
+    with pytest.raises(OutsideWindow):
+        await free_only.send("oa-never-wrote", Reply("chưa từng nhắn"))
+    assert zalo_oa.texts(CITIZEN) == ["trong 48 giờ"] and len(zalo_oa.sends) == 1
+
+    await make_sender(send_billed=True).send(CITIZEN, Reply("có tính phí"))
+    assert zalo_oa.texts(CITIZEN) == ["trong 48 giờ", "có tính phí"]
+
+
+async def test_zalos_own_7_day_refusal_is_outside_the_window_not_retried(
+    make_sender: Callable[..., ZaloOASender], zalo_oa: FakeZaloOA
+) -> None:
+    zalo_oa.outside_window.add(CITIZEN)
+    with pytest.raises(OutsideWindow):
+        await make_sender().send(CITIZEN, Reply("Nhắc việc"))
+    assert len(zalo_oa.sends) == 1
+
+
+async def test_a_follower_who_wrote_before_the_window_was_tracked_is_inside_it(
+    make_sender: Callable[..., ZaloOASender], zalo_oa: FakeZaloOA, clock: ManualClock,
+    tmp_path: Path,
+) -> None:
+    Storage.open(tmp_path / "t.db").touch_user("zalo_oa", CITIZEN, CITIZEN)  # an older bot
+    await clock.set(datetime.now(UTC) + timedelta(hours=47))
+    await make_sender(send_billed=False).send(CITIZEN, Reply("Nhắc việc"))
+    assert zalo_oa.texts(CITIZEN) == ["Nhắc việc"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import ManualClock
-from bot.outbox import Refused, TemporaryFailure
+from bot.outbox import TemporaryFailure
 from handlers.types import Reply
 from tests.fakes.zalo_oa_api import APP_ID, FakeZaloOA
 from tests.zalo_oa.conftest import MARGIN
@@ -124,11 +124,3 @@ async def test_a_crash_between_refresh_and_persist_leaves_the_old_pair_and_asks_
     await make_sender(refresh_token="ref-new-consent").send(USER, Reply("Xin chào"))
     assert zalo_oa.texts(USER) == ["Xin chào"]
     assert stored(tmp_path)[1] == zalo_oa.refresh_token
-
-
-async def test_a_user_outside_the_free_window_is_refused_not_retried(
-    make_sender, zalo_oa: FakeZaloOA
-) -> None:
-    zalo_oa.outside_window.add(USER)
-    with pytest.raises(Refused):
-        await make_sender().send(USER, Reply("Nhắc việc"))
