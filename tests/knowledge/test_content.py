@@ -31,9 +31,8 @@ def test_every_entry_cites_a_source_with_a_read_date(shipped_knowledge):
 # Entries whose sources the content writers are re-checking (issue 9): remove each id as
 # its sources are renewed; never add one.
 AWAITING_RECHECK = {
-    "cong-dvc-quoc-gia", "khong-nhan-otp", "kich-hoat-tai-khoan",
-    "nop-ho-so-truc-tuyen", "quen-passcode", "to-giac-phan-anh", "tre-em-duoi-14",
-    "vneid-la-gi", "vneid-tai-ung-dung",
+    "khong-nhan-otp", "kich-hoat-tai-khoan", "quen-passcode", "to-giac-phan-anh",
+    "tre-em-duoi-14", "vneid-la-gi", "vneid-tai-ung-dung",
 }
 
 
