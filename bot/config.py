@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 import types
 import unicodedata
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from datetime import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
+from typing import Any, Literal, NewType, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.yaml_lines import LocatedDict, load_located_yaml
@@ -32,19 +33,24 @@ TRUE_WORDS = frozenset({"true", "1", "yes", "có", "co", "on"})
 FALSE_WORDS = frozenset({"false", "0", "no", "không", "khong", "off"})
 
 
+# Values with a shape of their own beyond their Python type, checked by their own casters.
+Score = NewType("Score", float)  # a matcher score, 0–100
+ChannelUser = NewType("ChannelUser", str)  # "channel:user_id", e.g. "telegram:123456"
+
+
 @dataclass(frozen=True)
 class KnowledgeSettings:
     faq_dir: Path | None = None  # None: the FAQ files shipped in the package
     synonyms: Path | None = None  # None: the synonyms file shipped in the package
-    answer_threshold: float = 72.0
-    suggest_threshold: float = 68.0
-    answer_margin: float = 4.0
+    answer_threshold: Score = Score(72.0)
+    suggest_threshold: Score = Score(68.0)
+    answer_margin: Score = Score(4.0)
     max_suggestions: int = 3
 
 
 @dataclass(frozen=True)
 class AdminSettings:
-    users: tuple[str, ...] = ()  # "channel:user_id", e.g. "telegram:123456"
+    users: tuple[ChannelUser, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -462,6 +468,20 @@ def _to_str(value: Any) -> str:
     return unicodedata.normalize("NFC", str(value))
 
 
+def _to_score(value: Any) -> float:
+    score = _to_float(value)
+    if score > 100:
+        raise _Invalid("phải là một điểm từ 0 đến 100")
+    return score
+
+
+def _to_channel_user(value: Any) -> str:
+    text = _to_str(value)
+    if not re.fullmatch(r"[a-z_]+:\S+", text):
+        raise _Invalid('phải có dạng kênh:mã người dùng, ví dụ "telegram:123456"')
+    return text
+
+
 def _to_path(value: Any) -> Path:
     if not isinstance(value, str) or not value.strip():
         raise _Invalid("phải là một đường dẫn")
@@ -486,5 +506,5 @@ def _to_zone(value: Any) -> ZoneInfo:
 
 _SCALARS: dict[Any, Any] = {
     bool: _to_bool, int: _to_int, float: _to_float, str: _to_str, Path: _to_path,
-    time: _to_time, ZoneInfo: _to_zone,
+    time: _to_time, ZoneInfo: _to_zone, Score: _to_score, ChannelUser: _to_channel_user,
 }
