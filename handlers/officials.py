@@ -210,10 +210,12 @@ def _parse_create(
     """Arguments of /taonhiemvu, or the message explaining what is wrong."""
     if len(args) < 3:
         return USAGE_CREATE
-    targets = args[0].split(",")
-    unknown = [t for t in targets if not officials.target_exists(t)]
+    resolved = {text: officials.resolve_target(text) for text in args[0].split(",")}
+    unknown = [text for text, ident in resolved.items() if ident is None]
     if unknown:
-        return f"Không có tổ hoặc đơn vị mã {', '.join(unknown)}.\n{USAGE_CREATE}"
+        return (f"Không có tổ, đơn vị hay mã tham gia nào là {', '.join(unknown)}."
+                f"\n{USAGE_CREATE}")
+    targets = [ident for ident in dict.fromkeys(resolved.values()) if ident is not None]
     rest = args[2:]
     moment = f"{args[1]} {officials.default_due_time}"
     if rest and rest[0].count(":") == 1 and rest[0].replace(":", "").isdigit():
@@ -222,6 +224,9 @@ def _parse_create(
         due_at = datetime.strptime(moment, "%d/%m/%Y %H:%M").replace(tzinfo=officials.tz)
     except ValueError:
         return f"Ngày giờ “{moment}” không hợp lệ.\n{USAGE_CREATE}"
+    if due_at <= officials.service.clock.now():
+        return (f"Hạn {officials.service.format_due(due_at)} đã qua: nhiệm vụ mới cần hạn "
+                f"sau thời điểm hiện tại.\n{USAGE_CREATE}")
     title, _, legal_basis = " ".join(rest).partition("|")
     if not title.strip():
         return USAGE_CREATE

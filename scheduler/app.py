@@ -104,8 +104,15 @@ class Officials:
         self.timer.poke()
         return task_id
 
-    def target_exists(self, ident: str) -> bool:
-        return self._exists("work_groups", ident) or self._exists("units", ident)
+    def resolve_target(self, text: str) -> str | None:
+        """The group or unit an admin means: its id, or a group's join code in any case
+        (the code is what admins see and hand out; ids live in the files)."""
+        if self._exists("work_groups", text) or self._exists("units", text):
+            return text
+        row = self.db.execute(
+            "SELECT id FROM work_groups WHERE join_code = ?", [text.strip().upper()]
+        ).fetchone()
+        return row[0] if row else None
 
     def _exists(self, table: str, ident: str) -> bool:
         return (

@@ -115,3 +115,25 @@ async def test_admin_creates_a_task_from_chat(bot):
     )
     assert officials.reload() == []  # a file reload keeps tasks created in chat
     assert "Kiểm tra VNeID" in await talk(conversation, said("cuong", "/nhiemvu"))
+
+
+async def test_an_admin_names_a_group_by_its_join_code_in_any_case(bot):
+    conversation, _ = bot
+    await conversation.handle(said("an", "/dangky BADINH06"))
+    created = await talk(conversation, said("admin", "/taonhiemvu badinh06 20/08/2025 Họp tổ"))
+    assert "Đã tạo nhiệm vụ “Họp tổ”, hạn 17:00 ngày 20/08/2025, giao cho tct-ba-dinh" in created
+    assert "Họp tổ — hạn 17:00 ngày 20/08/2025" in await talk(conversation, said("an", "/nhiemvu"))
+
+
+async def test_a_task_due_in_the_past_is_refused(bot):
+    conversation, officials = bot
+    tasks_before = officials.db.execute("SELECT COUNT(*) FROM tasks").fetchone()
+    refused = await talk(conversation, said("admin", "/taonhiemvu tct-hn 10/08/2025 08:00 Muộn"))
+    assert refused.startswith("Hạn 08:00 ngày 10/08/2025 đã qua: nhiệm vụ mới cần hạn sau")
+    assert officials.db.execute("SELECT COUNT(*) FROM tasks").fetchone() == tasks_before
+
+
+async def test_an_unknown_target_is_named(bot):
+    conversation, _ = bot
+    refused = await talk(conversation, said("admin", "/taonhiemvu SAIMA 20/08/2025 Việc"))
+    assert refused.startswith("Không có tổ, đơn vị hay mã tham gia nào là SAIMA.")
