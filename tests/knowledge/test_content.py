@@ -28,21 +28,12 @@ def test_every_entry_cites_a_source_with_a_read_date(shipped_knowledge):
         assert entry.sources and all(s.read for s in entry.sources), entry.id
 
 
-# Entries whose sources the content writers are re-checking (issue 9): remove each id as
-# its sources are renewed; never add one.
-AWAITING_RECHECK = {
-    "khong-nhan-otp", "kich-hoat-tai-khoan", "quen-passcode", "to-giac-phan-anh",
-    "tre-em-duoi-14", "vneid-la-gi", "vneid-tai-ung-dung",
-}
-
-
 def test_every_source_is_a_trusted_https_page_read_before_the_entry_was_updated(
     shipped_knowledge,
 ):
     doubtful = [
         str(problem)
         for entry in shipped_knowledge.kb.entries.values()
-        if entry.id not in AWAITING_RECHECK
         for problem in source_problems(entry)
     ]
     assert doubtful == []
