@@ -8,6 +8,11 @@ in every caller. Channel adapters only translate errors into the exceptions belo
 Per channel ("lane"): messages leave at most `rate_per_second`, each chat gets at most one
 message per `per_chat_interval`, INTERACTIVE messages go before BULK ones, and one chat's
 messages keep their order. The caller learns the outcome through `on_result`.
+
+Only what surely did not reach the platform is sent again: no connection, a 429 with its
+retry_after, a 5xx. When the request may have gone out (no answer in time, an answer the
+adapter cannot read, an error nobody translated) the message is reported UNCONFIRMED and
+never resent: a citizen or an official getting it twice is worse than a logged failure.
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ SENT = "sent"
 BLOCKED = "blocked"  # the user blocked the bot (Telegram 403): mark the member inactive
 REFUSED = "refused"  # the platform refuses for good (e.g. Zalo OA: a restricted user)
 OUTSIDE_WINDOW = "outside_window"  # not the recipient's free window (Zalo OA's 48 h): unsent
-FAILED = "failed"  # temporary failures outlasted the retry limit
+FAILED = "failed"  # temporary failures outlasted the retry limit: it surely did not leave
+UNCONFIRMED = "unconfirmed"  # the request may have reached the platform: not resent
 
 
 class ChannelSender(Protocol):
@@ -42,7 +48,7 @@ class ChannelSender(Protocol):
     channel: str
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        """Deliver or raise RetryLater / Blocked / Refused / TemporaryFailure."""
+        """Deliver or raise RetryLater / Blocked / Refused / TemporaryFailure / Unconfirmed."""
 
 
 class SendError(Exception):
@@ -71,14 +77,18 @@ class OutsideWindow(Refused):
 
 
 class TemporaryFailure(SendError):
-    """5xx or network trouble: worth retrying after a back-off."""
+    """A 5xx answer, or no connection: the message surely did not land; retry after a back-off."""
+
+
+class Unconfirmed(SendError):
+    """The request went out but its fate is unknown (no answer in time, an unreadable one)."""
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What finally happened to one Outgoing message."""
 
-    status: str  # SENT, BLOCKED, REFUSED, OUTSIDE_WINDOW or FAILED
+    status: str  # SENT, BLOCKED, REFUSED, OUTSIDE_WINDOW, FAILED or UNCONFIRMED
     outgoing: Outgoing
     attempts: int
     detail: str = ""
@@ -301,10 +311,12 @@ class Outbox:
             await self._finish(entry, OUTSIDE_WINDOW, str(exc))
         except Refused as exc:
             await self._finish(entry, REFUSED, str(exc))
-        except Exception as exc:  # TemporaryFailure, or a bug/network error in an adapter
-            if not isinstance(exc, TemporaryFailure):
-                log.warning("unexpected send error on %s: %r", outgoing.channel, exc)
+        except TemporaryFailure as exc:
             self._temporary_failure(lane, entry, exc)
+        except Exception as exc:  # Unconfirmed, or an error the adapter did not translate
+            log.warning("%s send to %s not confirmed, not resent: %r",
+                        outgoing.channel, outgoing.chat_id, exc)
+            await self._finish(entry, UNCONFIRMED, str(exc) or type(exc).__name__)
         else:
             await self._finish(entry, SENT)
         finally:
@@ -327,7 +339,7 @@ class Outbox:
         lane.chat_free_at[chat] = max(lane.chat_free_at.get(chat, 0.0), resume_at)
         lane.push_delayed(entry, resume_at)
 
-    def _temporary_failure(self, lane: _Lane, entry: _Entry, exc: Exception) -> None:
+    def _temporary_failure(self, lane: _Lane, entry: _Entry, exc: TemporaryFailure) -> None:
         if entry.attempts >= self._retry.max_attempts:
             self._spawn_finish(entry, FAILED, str(exc) or type(exc).__name__)
             return

@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import warnings
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from aiohttp import web
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ChatAction
@@ -28,6 +30,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.channel_kit import (
     ChannelStartError,
@@ -40,7 +43,7 @@ from bot.channel_kit import (
     webhook_secret,
 )
 from bot.config import Config, ConfigError
-from bot.outbox import Blocked, Outbox, Refused, RetryLater, TemporaryFailure
+from bot.outbox import Blocked, Outbox, Refused, RetryLater, TemporaryFailure, Unconfirmed
 from bot.storage import Storage
 from bot.telegram_render import TelegramMessage, render
 from handlers.conversation import Conversation
@@ -52,8 +55,12 @@ CHANNEL = "telegram"
 STARTUP_RETRY_FIRST = 2.0  # seconds
 STARTUP_RETRY_MAX = 60.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+GET_ME_FIELDS = ("id", "is_bot", "first_name")  # what a getMe answer must hold
 ALLOWED_UPDATES = ["message", "callback_query"]
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # official links would crowd the answer
+# Causes of a PTB NetworkError that mean the request never left (safe to send again); a
+# TelegramError cause is an error answer PTB could not parse: Telegram refused it.
+NOT_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, TelegramError)
 
 
 class TelegramSender:
@@ -87,7 +94,22 @@ class TelegramSender:
         except (BadRequest, InvalidToken) as exc:
             raise Refused(str(exc)) from exc
         except NetworkError as exc:  # includes TimedOut and 5xx
-            raise TemporaryFailure(str(exc)) from exc
+            if surely_not_delivered(exc):
+                raise TemporaryFailure(str(exc)) from exc
+            raise Unconfirmed(str(exc) or type(exc).__name__) from exc
+        except Exception as exc:  # Telegram answered, but not in a form PTB could read
+            raise Unconfirmed(f"{type(exc).__name__}: {exc}") from exc
+
+
+def surely_not_delivered(exc: NetworkError) -> bool:
+    """Whether the message surely did not reach Telegram: no connection was made (connect
+    error or timeout, no free connection), or Telegram answered with an error status (5xx).
+
+    PTB raises NetworkError for all of these and for a request that went out but got no
+    answer in time; only the cause tells them apart.
+    """
+    cause = exc.__cause__
+    return cause is None or isinstance(cause, NOT_SENT_CAUSES)
 
 
 class KeyedLocks:
@@ -238,6 +260,23 @@ class TelegramChannel:
                             exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, STARTUP_RETRY_MAX)
+            except Exception as exc:  # it answered, but not as Telegram does
+                raise ChannelStartError(await self._odd_get_me(exc)) from exc
+
+    async def _odd_get_me(self, exc: Exception) -> str:
+        """One line naming the Bot API server and what its getMe answered."""
+        server = self.config.telegram.base_url
+        try:
+            with warnings.catch_warnings():  # PTB would rather we called get_me: it cannot
+                warnings.simplefilter("ignore", PTBUserWarning)
+                answer: Any = await self.application.bot.do_api_request("getMe")
+        except Exception as again:
+            answer = f"{type(again).__name__}: {again}"
+        missing = [f for f in GET_ME_FIELDS if isinstance(answer, dict) and f not in answer]
+        problem = f"thiếu trường {', '.join(missing)}" if missing else type(exc).__name__
+        shown = json.dumps(answer, ensure_ascii=False) if not isinstance(answer, str) else answer
+        return (f"Máy chủ Bot API {server} trả lời getMe không đúng định dạng Telegram "
+                f"({problem}): {shown[:200]}")
 
     async def stop(self) -> None:
         """Stop receiving, let handlers finish, close the HTTP client."""

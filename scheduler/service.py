@@ -23,7 +23,17 @@ from typing import Any
 import sqlite_utils
 
 from bot.clock import Clock
-from bot.outbox import BLOCKED, BULK, OUTSIDE_WINDOW, REFUSED, SENT, Outbox, Outcome, Outgoing
+from bot.outbox import (
+    BLOCKED,
+    BULK,
+    OUTSIDE_WINDOW,
+    REFUSED,
+    SENT,
+    UNCONFIRMED,
+    Outbox,
+    Outcome,
+    Outgoing,
+)
 from handlers.types import Button, Reply
 from scheduler.files import parse_time
 from scheduler.model import Recurrence
@@ -262,7 +272,10 @@ class ReminderService:
                 self._set_status(ids, outcome.status, detail=outcome.detail)
                 if first:
                     await self.member_refused(member_id, outcome.status)
-            else:  # failed for now: stays pending, the next tick tries again
+            elif outcome.status == UNCONFIRMED:  # may have arrived: a resend could be a duplicate
+                self._set_status(ids, UNCONFIRMED, detail=outcome.detail)
+                log.warning("reminder to %s may not have arrived: %s", member_id, outcome.detail)
+            else:  # surely not sent: stays pending, the next tick tries again
                 log.warning("reminder to %s not delivered: %s", member_id, outcome.detail)
 
         return record

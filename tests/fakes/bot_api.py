@@ -64,14 +64,17 @@ class BotApiServer(LocalServer):
     calls: list[Call] = field(default_factory=list)
     webhook: dict[str, Any] | None = None
     _updates: list[Any] = field(default_factory=list)
-    _failures: dict[str, list[Failure | None]] = field(default_factory=dict)
+    _failures: dict[str, list[Any]] = field(default_factory=dict)
     _new_update: asyncio.Event = field(default_factory=asyncio.Event)
+    _delays: dict[str, list[float]] = field(default_factory=dict)
+    _released: asyncio.Event = field(default_factory=asyncio.Event)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/bot{token}/{method}", self._dispatch)
 
     def release_waiters(self) -> None:
         self._new_update.set()  # end long polls now rather than at their timeout
+        self._released.set()
 
     @property
     def base_url(self) -> str:
@@ -87,11 +90,17 @@ class BotApiServer(LocalServer):
 
     # -- errors ----------------------------------------------------------------------------
 
-    def _fail_next(self, method: str, failure: Failure, times: int, after: int) -> None:
-        """`times` calls of `method` get `failure`, once `after` more calls have succeeded."""
+    def _fail_next(self, method: str, failure: Any, times: int, after: int) -> None:
+        """`times` calls of `method` get `failure` (anything with a `response()`: a Failure,
+        an odd success), once `after` more calls have succeeded."""
         queue = self._failures.setdefault(method, [])
         queue.extend([None] * after)
         queue.extend([failure] * times)
+
+    def delay(self, method: str, seconds: float, times: int = 1) -> None:
+        """Hold the answers to the next `times` calls of `method` for `seconds` (a slow
+        platform); the call is handled all the same."""
+        self._delays.setdefault(method, []).extend([seconds] * times)
 
     # -- what the bot did ------------------------------------------------------------------
 
@@ -112,6 +121,10 @@ class BotApiServer(LocalServer):
         method = request.match_info["method"]
         params = await self._params(request)
         self.calls.append(Call(method, params))
+        delays = self._delays.get(method)
+        if delays:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), delays.pop(0))
         failures = self._failures.get(method)
         failure = failures.pop(0) if failures else None
         if failure is not None:

@@ -28,6 +28,16 @@ JSON_FIELDS = {
 }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class UnreadableSuccess:
+    """A scripted `ok: true` answer whose result lacks fields the client requires."""
+
+    result: Any
+
+    def response(self) -> web.Response:
+        return api_ok(self.result)
+
+
 @dataclass
 class FakeTelegram(BotApiServer):
     token: str = TOKEN
@@ -86,6 +96,11 @@ class FakeTelegram(BotApiServer):
         """Make `times` calls of `method` fail as Telegram would, after `after` succeed."""
         parameters = {"retry_after": retry_after} if retry_after else None
         self._fail_next(method, Failure(status, description, status, parameters), times, after)
+
+    def answer_unreadably(self, method: str, result: Any, times: int = 1) -> None:
+        """Make `times` calls of `method` succeed with `result`, a shape PTB cannot parse,
+        as third-party Bot API emulators answer (the call is accepted all the same)."""
+        self._fail_next(method, UnreadableSuccess(result), times, after=0)
 
     # -- what the bot did ------------------------------------------------------------------
 

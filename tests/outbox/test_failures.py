@@ -6,11 +6,13 @@ from bot.outbox import (
     FAILED,
     REFUSED,
     SENT,
+    UNCONFIRMED,
     Blocked,
     Outgoing,
     Refused,
     RetryLater,
     TemporaryFailure,
+    Unconfirmed,
 )
 from handlers.types import Reply
 
@@ -78,13 +80,21 @@ async def test_temporary_failures_give_up_after_the_attempt_limit(outbox, sender
     assert [(o.status, o.attempts) for o in outcomes] == [(FAILED, 3)]
 
 
-async def test_an_adapter_bug_counts_as_a_temporary_failure(outbox, sender, clock, outcomes):
+async def test_a_send_that_may_have_landed_is_reported_and_never_resent(
+    outbox, sender, clock, outcomes
+):
     outbox.register(sender, rate_per_second=10)
-    sender.fail("a", ConnectionResetError("peer reset"))
+    sender.fail("a", Unconfirmed("no answer within the read timeout"))
+    sender.fail("b", ConnectionResetError("peer reset"))  # an error the adapter let through
     await outbox.submit(msg("a", outcomes))
+    await outbox.submit(msg("b", outcomes))
     await outbox.start()
-    await clock.advance(5)
-    assert [o.status for o in outcomes] == [SENT]
+    await clock.advance(60)
+    assert len(sender.attempts) == 2
+    assert {(o.outgoing.chat_id, o.status) for o in outcomes} == {
+        ("a", UNCONFIRMED),
+        ("b", UNCONFIRMED),
+    }
 
 
 async def test_a_failing_result_callback_does_not_stop_the_queue(outbox, sender, clock):

@@ -1,7 +1,7 @@
 """Reminder policy end to end: offsets, quiet hours, snooze, done, restart, downtime."""
 
 from bot.clock import ManualClock
-from bot.outbox import Blocked
+from bot.outbox import Blocked, TemporaryFailure, Unconfirmed
 from scheduler.service import DONE_BUTTON, SNOOZE_BUTTON
 from scheduler.store import join_by_phone
 from tests.scheduler.conftest import ROSTER_YAML, World, local
@@ -128,6 +128,20 @@ async def test_a_member_who_blocked_the_bot_is_deactivated_and_the_leader_told(w
         "SELECT active FROM members WHERE id = 'tct-ba-dinh.0900000002'"
     ).fetchone()
     assert active == (0,)
+
+
+async def test_a_reminder_that_may_have_arrived_is_not_sent_again(world):
+    world.sender.fail("c-an", Unconfirmed("no answer within the read timeout"))
+    world.sender.fail("c-binh", *[TemporaryFailure("502 Bad Gateway")] * 5)
+    await world.at("2025-08-08T08:00")
+    await world.clock.advance(60)
+    await world.at("2025-08-08T08:05")  # the safety tick retries what surely did not leave
+    assert len(world.texts("c-binh")) == 1
+    assert [chat for _, chat in world.sender.attempts].count("c-an") == 1
+    status = world.db.execute(
+        "SELECT status FROM deliveries WHERE member_id = 'tct-ba-dinh.0900000002'"
+    ).fetchall()
+    assert status == [("unconfirmed",)]
 
 
 async def test_reminders_missed_while_down_arrive_once_collapsed_into_one_message(tmp_path, clock):

@@ -1,9 +1,18 @@
-"""Telegram refusing or failing a send: the outbox retries, and nothing is sent twice."""
+"""Telegram refusing or failing a send: the outbox retries what surely did not land, and
+nothing is sent twice."""
 
 from __future__ import annotations
 
+import pytest
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
 from bot.app import App
-from tests.fakes.telegram_api import FakeTelegram
+from bot.outbox import TemporaryFailure, Unconfirmed
+from bot.telegram_channel import TelegramSender
+from handlers.types import Reply
+from tests.fakes.local_server import free_port
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 CITIZEN = 801
 
@@ -42,3 +51,27 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive(
     await bot.outbox.join()
     assert bot.storage.db["users"].get(("telegram", str(CITIZEN)))["active"] == 0
     assert len(delivered(telegram_api, CITIZEN)) == 1  # a block is final: no retries
+
+
+async def test_a_reply_accepted_with_an_unreadable_answer_is_not_sent_again(
+    bot: App, telegram_api: FakeTelegram
+) -> None:
+    telegram_api.answer_unreadably("sendMessage", {"message_id": 1}, times=20)
+    telegram_api.send_text(CITIZEN, "/start")
+    await telegram_api.wait_messages(CITIZEN, 2)
+    await bot.outbox.join()
+    greeting, menu = delivered(telegram_api, CITIZEN)  # once each: the platform has them
+    assert greeting.startswith("Xin chào") and "chủ đề" in menu
+
+
+async def test_only_a_send_that_surely_did_not_leave_is_worth_retrying(
+    telegram_api: FakeTelegram,
+) -> None:
+    nobody_listens = Bot(TOKEN, base_url=f"http://127.0.0.1:{free_port()}/bot")
+    with pytest.raises(TemporaryFailure):
+        await TelegramSender(nobody_listens).send(str(CITIZEN), Reply("Xin chào"))
+    telegram_api.delay("sendMessage", 2.0)
+    impatient = Bot(TOKEN, base_url=telegram_api.base_url,
+                    request=HTTPXRequest(read_timeout=0.2))
+    with pytest.raises(Unconfirmed):  # sent, but no answer in time: it may have arrived
+        await TelegramSender(impatient).send(str(CITIZEN), Reply("Xin chào"))
