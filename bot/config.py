@@ -417,7 +417,7 @@ def _cast_mapping(item: type, value: Any, default: Mapping[str, Any]) -> Mapping
         if key not in default:
             raise _Invalid(f"không có khoá con '{key}'{_hint(key, default)}")
         try:
-            result[key] = _cast(type(default[key]), element, None)
+            result[key] = _cast(item, element, None)
         except _Invalid as exc:
             raise _Invalid(f"'{key}' {exc}") from None
     return types.MappingProxyType(result)
