@@ -20,9 +20,15 @@ class LocatedDict(dict):
 
     line: int = 0
     key_lines: dict[str, int]
+    literal_lines: dict[str, int]  # first text line of each `key: |` block
 
     def line_of(self, key: str) -> int:
         return self.key_lines.get(key, self.line)
+
+    def text_line_of(self, key: str, index: int) -> int:
+        """The line of the `index`-th line of a `key: |` text; the key's line otherwise."""
+        first = self.literal_lines.get(key)
+        return first + index if first is not None else self.line_of(key)
 
 
 class LocatedList(list):
@@ -101,6 +107,7 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LocatedDi
     result = LocatedDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
+    result.literal_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
@@ -108,6 +115,8 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LocatedDi
             loader.duplicate_keys.append((line, str(key)))
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[str(key)] = line
+        if isinstance(value_node, yaml.ScalarNode) and value_node.style == "|":
+            result.literal_lines[str(key)] = value_node.start_mark.line + 2
     return result
 
 

@@ -236,9 +236,10 @@ def _check_answer(name: str, raw: LocatedDict, report: LoadReport) -> str:
     if not _nonempty_str(answer):
         report.add(Problem(name, line, "câu trả lời trống"))
         return ""
+    for index, text in enumerate(answer.splitlines()):
+        for problem in unknown_placeholders(text):
+            report.add(Problem(name, raw.text_line_of("answer", index), f"câu trả lời: {problem}"))
     answer = _nfc(answer).strip()
-    for problem in unknown_placeholders(answer):
-        report.add(Problem(name, line, f"câu trả lời: {problem}"))
     if len(answer) > MAX_ANSWER_CHARS:
         report.add(Problem(name, line, f"câu trả lời dài {len(answer)} ký tự, quá giới hạn "
                                        f"{MAX_ANSWER_CHARS} của một tin nhắn"))

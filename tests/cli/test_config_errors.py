@@ -23,7 +23,8 @@ def write_config(tmp_path: Path, text: str) -> Path:
 
 
 @pytest.mark.parametrize("command", [
-    ["run"], ["chat"], ["ask", "x"], ["eval", "x.jsonl"], ["kb", "unanswered"], ["tasks", "check"],
+    ["run"], ["chat"], ["ask", "x"], ["eval", "x.jsonl"], ["kb", "check"], ["kb", "unanswered"],
+    ["tasks", "check"],
 ])
 def test_every_command_stops_on_a_bad_value_with_one_line(tmp_path, capsys, command):
     path = write_config(tmp_path, "knowledge:\n  answer_threshold: cao\n")

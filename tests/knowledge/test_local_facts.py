@@ -54,5 +54,5 @@ def test_kb_check_reports_an_unknown_placeholder_as_file_and_line(make_faq_dir, 
                                                  answer=answer)})
     assert main(["kb", "check", str(folder)]) == 1
     out = capsys.readouterr().out
-    assert (f"{folder / 'a.yaml'}:9: câu trả lời: chỗ điền '{{local.police_fone}}' không có "
+    assert (f"{folder / 'a.yaml'}:11: câu trả lời: chỗ điền '{{local.police_fone}}' không có "
             "(có phải ý bạn là {local.police_phone}?)") in out
