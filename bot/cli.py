@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable
-from datetime import date
 from pathlib import Path
 
 from bot.app import knowledge_from_config, run
 from bot.channel_kit import ChannelStartError
+from bot.cli_args import VietnameseParser, iso_date, positive_int, share_config_option
 from bot.config import ConfigError, load_config
 from bot.console import chat
 from bot.logging_setup import configure_logging
@@ -72,18 +73,25 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print("Cú pháp: troly06 ask \"câu hỏi\" [--json]  (hoặc --json và câu hỏi qua stdin)",
                   file=sys.stderr)
             return EXIT_USAGE
-        for line in _lines(sys.stdin):
-            print(json.dumps(_as_json(service.match(line)), ensure_ascii=False), flush=True)
+        for line in sys.stdin:  # one result per line, blank ones too, so outputs line up
+            question = line.rstrip("\n")
+            print(json.dumps(_as_json(question, service.match(question)), ensure_ascii=False),
+                  flush=True)
         return EXIT_OK
     result = service.match(args.question)
-    print(json.dumps(_as_json(result), ensure_ascii=False) if args.json else _as_text(result))
+    print(json.dumps(_as_json(args.question, result), ensure_ascii=False) if args.json
+          else _as_text(result))
     return EXIT_OK
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
     """Print top-1 accuracy, top-3 recall and the off-topic fallback rate on a labelled set."""
     service = _knowledge_service(args)
-    result = evaluate(service, read_examples(args.file))
+    examples = read_examples(args.file)
+    if not examples:
+        raise DatasetError(f"{args.file}: không có câu hỏi nào để đánh giá (mỗi dòng một đối "
+                           f"tượng JSON có 'question' và 'expected')")
+    result = evaluate(service, examples)
     print(result.summary())
     if args.verbose:
         for example, match in result.misses:
@@ -143,12 +151,9 @@ def _knowledge_service(args: argparse.Namespace) -> KnowledgeService:
     return service
 
 
-def _lines(stream: Iterable[str]) -> Iterable[str]:
-    return (line.rstrip("\n") for line in stream if line.strip())
-
-
-def _as_json(result: MatchResult) -> dict[str, object]:
+def _as_json(question: str, result: MatchResult) -> dict[str, object]:
     return {
+        "question": question,
         "outcome": result.outcome,
         "id": result.entry.id if result.entry else None,
         "score": result.score,
@@ -173,27 +178,20 @@ def _print_problems(problems: Iterable[object]) -> None:
         print(problem)
 
 
-def iso_date(text: str) -> date:
-    """An argparse type: a date written 2026-12-31, refused in Vietnamese otherwise."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' không phải ngày dạng 2026-12-31") from None
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Every subcommand and its help, in one place."""
-    parser = argparse.ArgumentParser(prog="troly06", description="Trợ lý 06: chatbot Đề án 06.")
-    parser.add_argument("--config", type=Path, help="tệp cấu hình (mặc định: config.yaml nếu có)")
+    parser = VietnameseParser(prog="troly06", description="Trợ lý 06: chatbot Đề án 06.")
+    parser.add_argument("--config", type=Path, metavar="TỆP",
+                        help="tệp cấu hình (mặc định: config.yaml nếu có)")
     parser.add_argument("-v", "--verbose-log", action="store_true", help="ghi log chi tiết")
     commands = parser.add_subparsers(dest="command", metavar="LỆNH", required=True)
 
     kb = commands.add_parser("kb", help="kiểm tra và quản lý kho câu hỏi đáp")
     kb_commands = kb.add_subparsers(dest="kb_command", metavar="LỆNH", required=True)
     check = kb_commands.add_parser("check", help="kiểm tra các tệp FAQ, in lỗi dạng tệp:dòng: lỗi")
-    check.add_argument("path", nargs="?", type=Path,
+    check.add_argument("path", nargs="?", type=Path, metavar="THƯ_MỤC",
                        help="thư mục FAQ (mặc định: knowledge.faq_dir của cấu hình)")
-    check.add_argument("--synonyms", type=Path,
+    check.add_argument("--synonyms", type=Path, metavar="TỆP",
                        help="tệp từ đồng nghĩa (mặc định: knowledge.synonyms của cấu hình)")
     check.add_argument("--today", type=iso_date, metavar="NGÀY",
                        help="kiểm tra hạn 'review_by' như thể hôm nay là NGÀY (2026-12-31)")
@@ -203,28 +201,37 @@ def build_parser() -> argparse.ArgumentParser:
     reload.set_defaults(func=cmd_kb_reload)
     unanswered = kb_commands.add_parser(
         "unanswered", help="các câu người dân hỏi mà bot chưa trả lời được (nhiều nhất trước)")
-    unanswered.add_argument("--days", type=int, default=7, help="số ngày gần nhất (mặc định 7)")
-    unanswered.add_argument("--limit", type=int, default=30, help="số dòng tối đa")
+    unanswered.add_argument("--days", type=positive_int, default=7, metavar="N",
+                            help="số ngày gần nhất (mặc định 7)")
+    unanswered.add_argument("--limit", type=positive_int, default=30, metavar="N",
+                            help="số dòng tối đa (mặc định 30)")
     unanswered.set_defaults(func=cmd_kb_unanswered)
 
     ask = commands.add_parser("ask", help="trả lời một câu hỏi (hoặc từng dòng stdin với --json)")
-    ask.add_argument("question", nargs="?", help="câu hỏi")
+    ask.add_argument("question", nargs="?", metavar="CÂU_HỎI", help="câu hỏi")
     ask.add_argument("--json", action="store_true", help="in kết quả dạng JSON, mỗi dòng một câu")
-    ask.add_argument("--kb", type=Path, help="thư mục FAQ thay cho cấu hình")
+    ask.add_argument("--kb", type=Path, metavar="THƯ_MỤC", help="thư mục FAQ thay cho cấu hình")
     ask.set_defaults(func=cmd_ask)
 
     ev = commands.add_parser("eval", help="đo độ chính xác trên tệp câu hỏi có nhãn (JSONL)")
-    ev.add_argument("file", type=Path, help="tệp JSONL {question, expected}")
-    ev.add_argument("--kb", type=Path, help="thư mục FAQ thay cho cấu hình")
+    ev.add_argument("file", type=Path, metavar="TỆP", help="tệp JSONL {question, expected}")
+    ev.add_argument("--kb", type=Path, metavar="THƯ_MỤC", help="thư mục FAQ thay cho cấu hình")
     ev.add_argument("--verbose", action="store_true", help="in từng câu sai")
     ev.set_defaults(func=cmd_eval)
 
-    for name, func, text in (("run", cmd_run, "chạy bot trên các kênh đã cấu hình"),
-                             ("chat", cmd_chat, "trò chuyện thử với bot ngay trên dòng lệnh")):
-        sub = commands.add_parser(name, help=text)
-        sub.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="tệp cấu hình")
-        sub.set_defaults(func=func)
+    commands.add_parser(
+        "run", help="chạy bot trên các kênh đã cấu hình",
+        description="Chạy bot trên các kênh đã cấu hình (Telegram, Zalo Bot, Zalo OA); chưa "
+                    "cấu hình kênh nào thì mở trò chuyện thử trên dòng lệnh. Tải lại tệp FAQ "
+                    "và nhắc việc khi đang chạy: troly06 kb reload (hoặc /tailai trong chat).",
+    ).set_defaults(func=cmd_run)
+    commands.add_parser(
+        "chat", help="trò chuyện thử với bot ngay trên dòng lệnh",
+        description="Trò chuyện với bot ngay trên dòng lệnh, trả lời như trên các kênh, "
+                    "dù cấu hình có kênh nào hay không.",
+    ).set_defaults(func=cmd_chat)
     add_tasks_commands(commands)
+    share_config_option(parser)
     return parser
 
 
@@ -240,11 +247,22 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(verbose=args.verbose_log)
     try:
         return args.func(args)
+    except BrokenPipeError:
+        return _reader_went_away()
     except LIBRARY_ERRORS as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return EXIT_PROBLEMS
     except KeyboardInterrupt:
         return EXIT_OK
+
+
+def _reader_went_away() -> int:
+    """`troly06 ask … | head`: the reader stopped on purpose, which is not an error to
+    report. Output goes nowhere from now on, so the exit flush cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -64,16 +64,18 @@ def test_kb_check_refuses_a_today_that_is_not_a_date(capsys):
 def test_ask_prints_one_json_object(capsys):
     assert main(["ask", "quên mật khẩu vneid", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert set(result) == {"outcome", "id", "score", "suggestions", "answer"}
+    assert set(result) == {"question", "outcome", "id", "score", "suggestions", "answer"}
+    assert result["question"] == "quên mật khẩu vneid"
     assert result["outcome"] == "answered" and result["id"] == "quen-mat-khau"
 
 
-def test_ask_json_reads_one_question_per_line_from_stdin(monkeypatch, capsys):
+def test_ask_json_answers_every_stdin_line_blank_ones_too_and_echoes_it(monkeypatch, capsys):
     monkeypatch.setattr(sys, "stdin", io.StringIO("quên mật khẩu vneid\n\nthời tiết hôm nay\n"))
     assert main(["ask", "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [line["outcome"] for line in lines] == ["answered", "fallback"]
-    assert lines[1]["id"] is None and lines[1]["answer"] is None
+    assert [(line["question"], line["outcome"]) for line in lines] == [
+        ("quên mật khẩu vneid", "answered"), ("", "fallback"), ("thời tiết hôm nay", "fallback")]
+    assert lines[2]["id"] is None and lines[2]["answer"] is None
 
 
 def test_ask_without_a_question_or_json_prints_usage(capsys):
