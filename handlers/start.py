@@ -86,12 +86,18 @@ def human_help(ctx: Context) -> list[Reply]:
         for entry in entries
     ] or [Reply(text="Bạn có thể đến Công an cấp xã nơi cư trú hoặc bộ phận một cửa của "
                      "UBND xã để được hướng dẫn trực tiếp.")]
-    replies = local_contacts(ctx) + replies
+    replies = local_contacts(ctx, "\n".join(reply.text for reply in replies)) + replies
     replies[-1] = replace(replies[-1], buttons=((MENU_BUTTON,),))
     return replies
 
 
-def local_contacts(ctx: Context) -> list[Reply]:
-    """The configured `local:` contacts as one reply, or none when nothing is configured."""
-    lines = fill_local(LOCAL_CONTACTS, ctx.services.config.local.values())
+def local_contacts(ctx: Context, shown: str) -> list[Reply]:
+    """The configured `local:` contacts as one reply, or none when nothing is configured.
+
+    Contacts the human-help answers already give (their `{local.…}` placeholders are filled
+    too) are not repeated.
+    """
+    values = {key: value for key, value in ctx.services.config.local.values().items()
+              if value not in shown}
+    lines = fill_local(LOCAL_CONTACTS, values)
     return [Reply(text=f"Liên hệ trực tiếp tại địa phương:\n{lines}")] if lines else []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.app import knowledge_from_config
@@ -16,11 +18,27 @@ LOCAL = {
     "local__police_phone": "024 3823 0000",
     "local__one_stop_hours": "Thứ Hai–Thứ Sáu, 7:30–17:00",
 }
+HUMAN_HELP = "Đến Công an xã, phường nơi bạn ở."
+
+
+def human_help_faq(make_faq_dir, desk_answer: str) -> Path:
+    """The two human-help entries /lienhe shows, the second with `desk_answer`."""
+    return make_faq_dir({"a.yaml": entry_yaml(
+        "tong-dai-ho-tro", "Tổng đài hỗ trợ?", ["tong dai", "so tong dai", "hotline", "goi ai"],
+        answer="Gọi tổng đài.") + entry_yaml(
+        "ho-tro-tai-cho", "Hỗ trợ tại chỗ ở đâu?", ["den dau", "ho tro truc tiep", "o dau",
+                                                    "tai cho"], answer=desk_answer)})
 
 
 @pytest.fixture
-def config(make_config) -> Config:
-    return make_config(**LOCAL)
+def desk_answer() -> str:
+    return HUMAN_HELP
+
+
+@pytest.fixture
+def config(make_config, make_faq_dir, desk_answer) -> Config:
+    return make_config(knowledge__faq_dir=str(human_help_faq(make_faq_dir, desk_answer)),
+                       **LOCAL)
 
 
 @pytest.fixture
@@ -28,7 +46,7 @@ def knowledge(config: Config) -> KnowledgeService:
     return knowledge_from_config(config)
 
 
-async def test_lienhe_shows_the_configured_local_contacts_first(say: Say, knowledge) -> None:
+async def test_lienhe_shows_the_configured_local_contacts_first(say: Say) -> None:
     replies = await say("/lienhe")
     assert replies[0].text.splitlines() == [
         "Liên hệ trực tiếp tại địa phương:",
@@ -37,9 +55,20 @@ async def test_lienhe_shows_the_configured_local_contacts_first(say: Say, knowle
         "• Điện thoại Công an: 024 3823 0000",
         "• Giờ làm việc một cửa: Thứ Hai–Thứ Sáu, 7:30–17:00",
     ]
-    assert [r.text for r in replies[1:]] == [knowledge.kb.entries["tong-dai-ho-tro"].answer,
-                                             knowledge.kb.entries["ho-tro-tai-cho"].answer]
+    assert [r.text for r in replies[1:]] == ["Gọi tổng đài.", HUMAN_HELP]
     assert replies[-1].buttons and not replies[0].buttons
+
+
+@pytest.mark.parametrize("desk_answer", [
+    f"{HUMAN_HELP}\nCông an {{local.police_name}}, điện thoại: {{local.police_phone}}."])
+async def test_lienhe_does_not_repeat_contacts_the_answers_already_give(say: Say) -> None:
+    replies = await say("/lienhe")
+    assert replies[0].text.splitlines() == [
+        "Liên hệ trực tiếp tại địa phương:",
+        "• Đơn vị: UBND phường Ba Đình",
+        "• Giờ làm việc một cửa: Thứ Hai–Thứ Sáu, 7:30–17:00",
+    ]
+    assert replies[2].text.endswith("Công an phường Ba Đình, điện thoại: 024 3823 0000.")
 
 
 def test_answers_carry_the_configured_local_facts(make_config, make_faq_dir) -> None:
