@@ -30,6 +30,7 @@ from knowledge.matcher import MatchResult
 from knowledge.normalize import Normalizer, SynonymError
 from knowledge.review_dates import review_problems, vietnam_today
 from knowledge.service import KnowledgeService
+from knowledge.sourcing import source_problems
 from scheduler.cli import add_tasks_commands
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -49,7 +50,8 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         kb, report = load_knowledge_base(args.path or settings.faq_dir, normalizer)
     except KnowledgeLoadError as exc:
         return _fail_check(exc.report)
-    for problem in review_problems(kb, args.today or vietnam_today()):
+    sourcing = (problem for entry in kb.entries.values() for problem in source_problems(entry))
+    for problem in [*review_problems(kb, args.today or vietnam_today()), *sourcing]:
         report.add(problem)
     if not report.ok:
         return _fail_check(report)
