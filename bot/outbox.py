@@ -9,6 +9,12 @@ Per channel ("lane"): messages leave at most `rate_per_second`, each chat gets a
 message per `per_chat_interval`, INTERACTIVE messages go before BULK ones, and one chat's
 messages keep their order. The caller learns the outcome through `on_result`.
 
+BULK messages leave one at a time per channel (the next once the platform answered the
+last): reminders are re-planned from SQLite after a crash, and the one the platform
+accepted just before the process died is then the only one an official can get twice.
+Their pace is thus at most one per round trip (about 5–10/s to Telegram from Việt Nam),
+which a day-ahead reminder can afford; interactive replies are not held back this way.
+
 Only what surely did not reach the platform is sent again: no connection, a 429 with its
 retry_after, a 5xx. When the request may have gone out (no answer in time, an answer the
 adapter cannot read, an error nobody translated) the message is reported UNCONFIRMED and
@@ -148,6 +154,7 @@ class _Lane:
     parked: dict[str, list[_Entry]] = field(default_factory=dict)  # chat busy with a send
     chat_free_at: dict[str, float] = field(default_factory=dict)
     busy_chats: set[str] = field(default_factory=set)
+    bulk_in_flight: bool = False
     paused_until: float = 0.0
     next_slot: float = 0.0
     wakeup: asyncio.Event = field(default_factory=asyncio.Event)
@@ -166,8 +173,11 @@ class _Lane:
             self.push_ready(entry)
 
     def pop_sendable(self, now: float) -> _Entry | None:
-        """The most urgent entry whose chat may receive now; others wait for their chat."""
+        """The most urgent entry whose chat may receive now; others wait for their chat.
+        BULK entries wait while one is in flight (interactive ones sort before them)."""
         while self.ready:
+            if self.bulk_in_flight and self.ready[0][1].outgoing.priority == BULK:
+                return None
             _, entry = heapq.heappop(self.ready)
             chat = entry.outgoing.chat_id
             if chat in self.busy_chats:
@@ -204,6 +214,7 @@ class Outbox:
         self._idle.set()
         self._running = False
         self._stopped = False
+        self._on_new_channel: list[Callable[[str], None]] = []
 
     def register(
         self, sender: ChannelSender, rate_per_second: float, per_chat_interval: float = 1.0
@@ -215,6 +226,17 @@ class Outbox:
         self._lanes[sender.channel] = lane
         if self._running:
             lane.task = asyncio.create_task(self._run_lane(lane), name=f"outbox-{sender.channel}")
+        for callback in self._on_new_channel:
+            callback(sender.channel)
+
+    def when_channel_added(self, callback: Callable[[str], None]) -> None:
+        """Call `callback(channel)` each time a channel's sender registers.
+
+        A channel registers once it can deliver (after its platform confirmed the token), so
+        work planned before (reminders kept pending at start-up or during an outage) can go
+        at once instead of waiting for its planner's next periodic check.
+        """
+        self._on_new_channel.append(callback)
 
     def serves(self, channel: str) -> bool:
         """Whether a sender is registered for `channel` (a channel may be switched off)."""
@@ -282,6 +304,7 @@ class Outbox:
             lane.next_slot = max(lane.next_slot, now - lane.interval) + lane.interval
             chat = entry.outgoing.chat_id
             lane.busy_chats.add(chat)
+            lane.bulk_in_flight = lane.bulk_in_flight or entry.outgoing.priority == BULK
             lane.chat_free_at[chat] = now + lane.per_chat_interval
             task = asyncio.create_task(self._deliver(lane, entry))
             self._in_flight.add(task)
@@ -320,6 +343,8 @@ class Outbox:
         else:
             await self._finish(entry, SENT)
         finally:
+            if outgoing.priority == BULK:
+                lane.bulk_in_flight = False
             lane.release_chat(outgoing.chat_id)
 
     def _rate_limited(self, lane: _Lane, entry: _Entry, exc: RetryLater) -> None:

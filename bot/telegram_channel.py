@@ -228,9 +228,11 @@ class TelegramChannel:
         return application
 
     async def start(self) -> None:
-        """Register the sender, the command menu, and start receiving updates."""
-        register_sender(self.outbox, self.config, TelegramSender(self.application.bot), 25)
+        """Reach Telegram, then offer the sender to the outbox, set the command menu and
+        start receiving updates. Nothing is sent before Telegram accepted the token: a
+        rejected token must not be recorded as every reminder refused."""
         await self._initialize()
+        register_sender(self.outbox, self.config, TelegramSender(self.application.bot), 25)
         await self._set_commands()
         await self.application.start()
         if self.mode == "webhook":

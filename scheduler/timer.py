@@ -34,6 +34,9 @@ class ReminderTimer:
         self.scheduler = AsyncIOScheduler(timezone=tz)
         self._lock = asyncio.Lock()
         service.on_change = self.poke
+        # Reminders to a channel that was not ready at the last tick (it registers after the
+        # timer starts, or after waiting out an outage) go as soon as it is.
+        service.outbox.when_channel_added(lambda _channel: self.poke())
 
     async def start(self) -> None:
         """Start the alarm clock and tick at once, which sends reminders missed while down."""

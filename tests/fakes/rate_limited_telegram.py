@@ -2,7 +2,8 @@
 
 sendMessage beyond `global_per_second` in any one-second window, or to a chat within
 `per_chat_interval` of its last accepted message, gets the real 429 answer with
-`retry_after`. Accepted messages are counted per chat to find duplicates and losses.
+`retry_after`. Accepted messages are counted per chat, and kept with their text, to find
+duplicates and losses.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class RateLimitedTelegram(FakeTelegram):
     retry_after: int = 1
     accepted: Counter = field(default_factory=Counter)
     accepted_at: list[tuple[float, str]] = field(default_factory=list)
+    accepted_texts: list[tuple[str, str]] = field(default_factory=list)  # (chat, text)
     rejected: int = 0
     _window: deque = field(default_factory=deque)
     _last_by_chat: dict[str, float] = field(default_factory=dict)
@@ -46,4 +48,5 @@ class RateLimitedTelegram(FakeTelegram):
         self._last_by_chat[chat] = now
         self.accepted[chat] += 1
         self.accepted_at.append((now, chat))
+        self.accepted_texts.append((chat, str(params.get("text", ""))))
         return await super()._api_sendMessage(params)

@@ -18,6 +18,7 @@ class ScriptedSender:
         self.attempts: list[tuple[float, str]] = []
         self.sent: list[tuple[float, str, str]] = []
         self.replies: list[tuple[str, Reply]] = []
+        self.round_trip = 0.0  # seconds each send waits for the platform's answer, on `clock`
 
     def fail(self, chat_id: str, *errors: Exception) -> None:
         """The next sends to `chat_id` raise these errors, in order."""
@@ -26,6 +27,8 @@ class ScriptedSender:
     async def send(self, chat_id: str, reply: Reply) -> None:
         now = self.clock.monotonic()
         self.attempts.append((now, chat_id))
+        if self.round_trip:
+            await self.clock.sleep(self.round_trip)
         errors = self.script.get(chat_id)
         if errors:
             raise errors.pop(0)

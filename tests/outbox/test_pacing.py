@@ -79,3 +79,19 @@ async def test_join_waits_until_every_message_has_an_outcome(outbox, sender, clo
     await outbox.join()
     assert [o.status for o in outcomes] == ["sent"] * 3
     assert outbox.pending() == 0
+
+
+async def test_bulk_messages_wait_for_the_last_answer_so_a_crash_repeats_one_at_most(
+    outbox, sender, clock
+):
+    outbox.register(sender, rate_per_second=25)
+    sender.round_trip = 0.3  # a far-away platform: slower to answer than the rate allows
+    for i in range(3):
+        await outbox.submit(msg(f"official{i}"))
+    await outbox.start()
+    await clock.advance(0.1)
+    await outbox.submit(msg("citizen", priority=INTERACTIVE))  # not held back by reminders
+    await clock.advance(1.0)
+    assert [t for t, _ in sender.attempts] == [0.0, 0.1, 0.3, 0.6]
+    assert [chat for _, chat in sender.attempts] == ["official0", "citizen", "official1",
+                                                     "official2"]

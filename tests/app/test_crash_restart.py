@@ -1,0 +1,103 @@
+"""A crash during a reminder fan-out, as it happens in production: the real `troly06 run`
+process against a local Bot API with Telegram's limits, killed with SIGKILL, started again.
+
+Nobody may be lost, at most one official may get a reminder twice (the one accepted by
+Telegram just before the kill, whose outcome the dead process never wrote down), and the
+restarted bot must resume sending within seconds, not at its next periodic check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from tests.fakes.rate_limited_telegram import RateLimitedTelegram
+from tests.fakes.telegram_api import TOKEN
+
+OFFICIALS = 30
+FIRST_CHAT = 70_000
+TASK_TITLE = "Rà soát dữ liệu dân cư trước hạn"
+JOIN_CODE = "KIEMTHU06"
+TROLY06 = Path(sys.executable).with_name("troly06")  # the installed console script
+RESUME_LIMIT = 10.0  # seconds from the restart until reminders flow again
+
+
+def bot_files(folder: Path, api: RateLimitedTelegram) -> Path:
+    """A config and a roster: one working group officials join by code, one task whose
+    first reminder is already due, no quiet hours whatever the time the suite runs."""
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    due = (datetime.now(tz) + timedelta(days=3)).date()
+    roster = folder / "to-cong-tac.yaml"
+    roster.write_text(yaml.safe_dump({
+        "units": [{"id": "kiem-thu", "name": "Phường Kiểm Thử", "level": "xa"}],
+        "groups": [{"id": "tct-kiem-thu", "name": "Tổ công tác phường Kiểm Thử",
+                    "unit": "kiem-thu", "join_code": JOIN_CODE}],
+        "tasks": [{"id": "ra-soat", "title": TASK_TITLE, "due": due,
+                   "groups": ["tct-kiem-thu"]}],
+    }, allow_unicode=True), encoding="utf-8")  # fmt: skip
+    config = folder / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "telegram": {"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1},
+        "storage": {"path": str(folder / "troly06.db")},
+        "scheduler": {"files": [str(roster)], "reminder_time": "00:00",
+                      "quiet_start": "00:00", "quiet_end": "00:00"},
+    }, allow_unicode=True), encoding="utf-8")  # fmt: skip
+    return config
+
+
+async def start_bot(config: Path, log: Path) -> asyncio.subprocess.Process:
+    """`troly06 run` as an operator starts it; its output goes to `log` for post-mortems."""
+    with log.open("ab") as out:
+        return await asyncio.create_subprocess_exec(
+            str(TROLY06), "run", "--config", str(config),
+            stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
+        )  # fmt: skip
+
+
+def reminders(api: RateLimitedTelegram) -> Counter[str]:
+    """Reminders Telegram accepted, per chat."""
+    return Counter(chat for chat, text in api.accepted_texts if TASK_TITLE in text)
+
+
+async def test_a_bot_killed_mid_fan_out_resumes_within_seconds_losing_nobody(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "troly06.log"
+    async with RateLimitedTelegram(retry_after=1) as api:
+        config = bot_files(tmp_path, api)
+        bot = await start_bot(config, log)
+        try:
+            for n in range(OFFICIALS):
+                api.send_text(FIRST_CHAT + n, f"/dangky {JOIN_CODE}", name=f"Cán bộ {n}")
+            await api.wait_for(lambda: len(api.accepted) == OFFICIALS, timeout=30)
+            await asyncio.sleep(1.0)  # Telegram's one message per second per chat
+            bot.send_signal(signal.SIGHUP)  # reload the task files: the fan-out begins
+            await api.wait_for(lambda: len(reminders(api)) >= OFFICIALS // 3, timeout=15)
+            bot.kill()
+            await bot.wait()
+            before_kill = sum(reminders(api).values())
+            assert before_kill < OFFICIALS, "the fan-out ended before the kill"
+
+            restarted = asyncio.get_running_loop().time()
+            bot = await start_bot(config, log)
+            await api.wait_for(lambda: sum(reminders(api).values()) > before_kill,
+                               timeout=RESUME_LIMIT)
+            resumed_after = asyncio.get_running_loop().time() - restarted
+            await api.wait_for(lambda: len(reminders(api)) == OFFICIALS, timeout=15)
+        finally:
+            if bot.returncode is None:
+                bot.send_signal(signal.SIGTERM)
+                await bot.wait()
+    got = reminders(api)
+    assert sorted(got) == [str(FIRST_CHAT + n) for n in range(OFFICIALS)]  # nobody lost
+    assert sum(got.values()) - OFFICIALS <= 1, got.most_common(3)  # one duplicate at most
+    print(f"sending resumed {resumed_after:.1f} s after the restart; "
+          f"{sum(got.values()) - OFFICIALS} sent twice", file=sys.stderr)
+    assert resumed_after < RESUME_LIMIT
