@@ -55,6 +55,48 @@ class Problem:
         return f"{self.file}:{self.line}: {prefix}{self.message}"
 
 
+class Consequences:
+    """Problems elsewhere that one broken place causes, reported once at that place.
+
+    When a file or an item fails to load, everything that refers to it fails too: one typo
+    would bury itself under dozens of follow-on errors. Readers count such references
+    here and report one line where the real problem is.
+    """
+
+    SHOWN = 3
+
+    def __init__(self) -> None:
+        self.references: dict[tuple[str, int], list[str]] = {}
+
+    def explains(self, where: tuple[str, int] | None, reference: str) -> bool:
+        """Count `reference` as a consequence of the problem at `where`, if there is one."""
+        if where is None:
+            return False
+        self.references.setdefault(where, []).append(reference)
+        return True
+
+    def problems(self) -> list[Problem]:
+        problems = []
+        for (file, line), references in self.references.items():
+            unique = list(dict.fromkeys(references))
+            shown = ", ".join(unique[: self.SHOWN]) + (", …" if len(unique) > self.SHOWN else "")
+            problems.append(Problem(file, line, f"vì lỗi ở đây, {len(references)} tham chiếu từ "
+                                                f"chỗ khác cũng hỏng ({shown}); sẽ hết khi sửa "
+                                                f"lỗi này"))
+        return problems
+
+
+DECLARED_ID = re.compile(r"""(?:^|[{,\s])id:\s*['"]?([A-Za-z0-9][\w.-]*)""", re.MULTILINE)
+
+
+def declared_ids(path: Path) -> list[str]:
+    """The ids a file that could not be parsed meant to declare, read from its raw text."""
+    try:
+        return DECLARED_ID.findall(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:  # already reported as unreadable
+        return []
+
+
 class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe loader whose mappings and sequences carry line numbers and report duplicate keys.
 

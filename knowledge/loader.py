@@ -16,11 +16,13 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from bot.yaml_lines import (
+    Consequences,
     ImpossibleDate,
     LocatedDict,
     LocatedList,
     Problem,
     date_problem,
+    declared_ids,
     load_located_yaml,
 )
 from handlers.types import Link
@@ -39,8 +41,6 @@ MIN_VARIANTS = 4
 NEAR_DUPLICATE_QUESTION = 95
 NEIGHBOURS_COMPARED = 4
 ID_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-SHOWN_CONSEQUENCES = 3
-DECLARED_ID = re.compile(r"^\s*-?\s*id:\s*['\"]?([a-z0-9]+(?:-[a-z0-9]+)*)", re.MULTILINE)
 
 
 @dataclass
@@ -58,38 +58,16 @@ class LoadReport:
 
 @dataclass
 class _Lost:
-    """What failed to load, and where. References to it from other entries are consequences
-    of that one problem: reported once at the problem, not once per reference, so one
-    typo does not bury itself under dozens of follow-on errors."""
+    """What failed to load, and where: references to it are its consequences."""
 
     entries: dict[str, tuple[str, int]] = field(default_factory=dict)
     categories: dict[str, tuple[str, int]] = field(default_factory=dict)
     every_category: tuple[str, int] | None = None  # categories.yaml itself unreadable
-    references: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+    consequences: Consequences = field(default_factory=Consequences)
 
     def unreadable_file(self, path: Path, line: int) -> None:
-        """The ids a file meant to declare, found in its raw text since it could not be parsed."""
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:  # already reported as unreadable
-            return
-        for entry_id in DECLARED_ID.findall(text):
+        for entry_id in declared_ids(path):
             self.entries.setdefault(entry_id, (str(path), line))
-
-    def explains(self, where: tuple[str, int] | None, reference: str) -> bool:
-        """Count `reference` as a consequence of the problem at `where`, if there is one."""
-        if where is None:
-            return False
-        self.references.setdefault(where, []).append(reference)
-        return True
-
-    def report_consequences(self, report: LoadReport) -> None:
-        for (file, line), references in self.references.items():
-            unique = list(dict.fromkeys(references))
-            shown = ", ".join(unique[:SHOWN_CONSEQUENCES]) + (
-                ", …" if len(unique) > SHOWN_CONSEQUENCES else "")
-            report.add(Problem(file, line, f"vì lỗi ở đây, {len(references)} tham chiếu từ mục "
-                                           f"khác cũng hỏng ({shown}); sẽ hết khi sửa lỗi này"))
 
 
 class KnowledgeLoadError(Exception):
@@ -305,19 +283,20 @@ def _check_cross_references(
     entries: dict[str, Entry], category_ids: set[str], report: LoadReport, lost: _Lost
 ) -> None:
     for entry in entries.values():
-        if entry.category not in category_ids and not lost.explains(
+        if entry.category not in category_ids and not lost.consequences.explains(
             lost.every_category or lost.categories.get(entry.category),
             f"danh mục của '{entry.id}'",
         ):
             report.add(Problem(entry.file, entry.line,
                                f"danh mục '{entry.category}' không có trong {CATEGORIES_FILE}"))
         for related_id in entry.related:
-            if related_id not in entries and not lost.explains(
+            if related_id not in entries and not lost.consequences.explains(
                 lost.entries.get(related_id), f"related '{related_id}' của '{entry.id}'"
             ):
                 report.add(Problem(entry.file, entry.line,
                                    f"related: không có mục nào có id '{related_id}'"))
-    lost.report_consequences(report)
+    for problem in lost.consequences.problems():
+        report.add(problem)
 
 
 def _check_variant_collisions(

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.yaml_lines import LocatedDict, LocatedList, Problem, date_problem, load_located_yaml
+from bot.yaml_lines import (
+    Consequences,
+    LocatedDict,
+    LocatedList,
+    Problem,
+    date_problem,
+    declared_ids,
+    load_located_yaml,
+)
 from scheduler.model import (
     LEADER,
     MEMBER,
@@ -61,6 +69,8 @@ class _Reader:
         self.codes: dict[str, str] = {}
         self.lines: dict[tuple[str, str], tuple[str, int]] = {}  # (kind, id) → where defined
         self.task_refs: list[tuple[str, int, tuple[str, ...], tuple[str, ...]]] = []
+        self.unreadable: dict[str, tuple[str, int]] = {}  # id → the problem of its file
+        self.consequences = Consequences()
 
     def problem(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -72,9 +82,11 @@ class _Reader:
         if data is None:
             if not problems:
                 self.problem(name, 1, "tệp rỗng")
+            self._unreadable(path, problems[0].line if problems else 1)
             return
         if not isinstance(data, LocatedDict):
             self.problem(name, 1, "cấp ngoài cùng phải là các mục levels/units/groups/tasks")
+            self._unreadable(path, 1)
             return
         for key in data:
             if key not in SECTIONS:
@@ -102,6 +114,18 @@ class _Reader:
                     self.problem(name, line, f"mỗi phần tử của '{section}' phải là một ánh xạ")
                     continue
                 read(name, item)
+
+    def _unreadable(self, path: Path, line: int) -> None:
+        for ident in declared_ids(path):
+            self.unreadable.setdefault(ident, (str(path), line))
+
+    def _missing(self, at: tuple[str, int], message: str, kind: str, ident: str,
+                 reference: str) -> None:
+        """A reference to nothing: its own problem, unless `ident` was declared but broken
+        (or in a file that could not be read), which then counts it as a consequence."""
+        broken = self.lines.get((kind, ident)) or self.unreadable.get(ident)
+        if not self.consequences.explains(broken, reference):
+            self.problem(*at, message)
 
     def _levels(self, name: str, data: LocatedDict) -> None:
         levels = data["levels"]
@@ -304,7 +328,8 @@ class _Reader:
                 continue
             parent = roster.units.get(unit.parent)
             if parent is None:
-                self.problem(file, line, f"đơn vị cấp trên '{unit.parent}' không tồn tại")
+                self._missing((file, line), f"đơn vị cấp trên '{unit.parent}' không tồn tại",
+                              "đơn vị", unit.parent, f"cấp trên của đơn vị '{unit.id}'")
             elif rank.get(parent.level, 99) >= rank.get(unit.level, -1):
                 self.problem(
                     file,
@@ -314,15 +339,20 @@ class _Reader:
                 )
         for group in roster.groups.values():
             if group.unit not in roster.units:
-                file, line = self.lines[("tổ công tác", group.id)]
-                self.problem(file, line, f"đơn vị '{group.unit}' của tổ không tồn tại")
+                self._missing(self.lines[("tổ công tác", group.id)],
+                              f"đơn vị '{group.unit}' của tổ không tồn tại",
+                              "đơn vị", group.unit, f"đơn vị của tổ '{group.id}'")
         for file, line, groups, units in self.task_refs:
+            task = f"nhiệm vụ ở {Path(file).name}:{line}"
             for group in groups:
                 if group not in roster.groups:
-                    self.problem(file, line, f"tổ công tác '{group}' không tồn tại")
+                    self._missing((file, line), f"tổ công tác '{group}' không tồn tại",
+                                  "tổ công tác", group, f"tổ '{group}' của {task}")
             for unit in units:
                 if unit not in roster.units:
-                    self.problem(file, line, f"đơn vị '{unit}' không tồn tại")
+                    self._missing((file, line), f"đơn vị '{unit}' không tồn tại",
+                                  "đơn vị", unit, f"đơn vị '{unit}' của {task}")
+        self.problems.extend(self.consequences.problems())
 
 
 def load_roster(

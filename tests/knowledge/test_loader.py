@@ -124,7 +124,7 @@ def test_references_into_a_broken_file_are_one_consequence_not_one_error_each(
     syntax, consequence = errors
     assert syntax.startswith(f"{path}:") and "lỗi cú pháp YAML" in syntax
     assert consequence.startswith(syntax.split(" lỗi cú pháp")[0])
-    assert "tham chiếu từ mục khác cũng hỏng (related '" in consequence
+    assert "tham chiếu từ chỗ khác cũng hỏng (related '" in consequence
     assert consequence.endswith("sẽ hết khi sửa lỗi này")
 
 
@@ -140,7 +140,7 @@ def test_references_to_an_entry_with_errors_point_back_to_it_once(make_faq_dir, 
         f"{a}:15: khóa lạ 'colour' (được phép: id, category, question, variants, answer, "
         "sources, updated, links, keywords, related, review_by)",
         f"{b}:1: related: không có mục nào có id 'khong-co'",
-        f"{a}:1: vì lỗi ở đây, 2 tham chiếu từ mục khác cũng hỏng (related 'mot' của 'hai', "
+        f"{a}:1: vì lỗi ở đây, 2 tham chiếu từ chỗ khác cũng hỏng (related 'mot' của 'hai', "
         "related 'mot' của 'ba'); sẽ hết khi sửa lỗi này",
     ]
 
@@ -151,5 +151,5 @@ def test_a_broken_categories_file_is_not_repeated_for_every_entry(make_faq_dir, 
     (folder / "categories.yaml").write_text("- id: [chung\n", encoding="utf-8")
     syntax, consequence = load_errors(folder, normalizer)
     assert "lỗi cú pháp YAML" in syntax
-    assert "2 tham chiếu từ mục khác cũng hỏng (danh mục của 'mot', danh mục của 'hai')" in (
+    assert "2 tham chiếu từ chỗ khác cũng hỏng (danh mục của 'mot', danh mục của 'hai')" in (
         consequence)

@@ -90,3 +90,37 @@ def test_a_group_without_members_has_none_yet(tmp_path):
     roster, problems = load_roster([path], LEVELS, tz=TZ)
     assert problems == []
     assert roster.groups["g"].members == () and roster.groups["h"].members == ()
+
+
+def test_what_a_broken_units_file_breaks_elsewhere_is_one_consequence(tmp_path):
+    units, groups = tmp_path / "don-vi.yaml", tmp_path / "to.yaml"
+    units.write_text("units:\n  - {id: hn, name: Hà Nội, level: tinh}\n"
+                     "  - {id: ba-dinh, name: [Ba Đình, level: xa, parent: hn}\n",
+                     encoding="utf-8")
+    groups.write_text("groups:\n"
+                      "  - {id: g1, name: Tổ 1, unit: ba-dinh, join_code: TOMOT06}\n"
+                      "  - {id: g2, name: Tổ 2, unit: ba-dinh, join_code: TOHAI06}\n"
+                      "  - {id: g3, name: Tổ 3, unit: khong-co, join_code: TOBA06}\n"
+                      "tasks:\n"
+                      "  - {id: t1, title: Việc, monthly: 5, units: [hn]}\n", encoding="utf-8")
+    syntax, unknown, consequence = [str(p) for p in load_roster([units, groups], LEVELS,
+                                                                tz=TZ)[1]]
+    assert syntax.startswith(f"{units}:3: lỗi cú pháp YAML")
+    assert unknown == f"{groups}:4: đơn vị 'khong-co' của tổ không tồn tại"
+    assert consequence == (
+        f"{units}:3: vì lỗi ở đây, 3 tham chiếu từ chỗ khác cũng hỏng (đơn vị của tổ 'g1', "
+        "đơn vị của tổ 'g2', đơn vị 'hn' của nhiệm vụ ở to.yaml:6); sẽ hết khi sửa lỗi này")
+
+
+def test_tasks_given_to_a_broken_group_point_back_to_it_once(tmp_path):
+    path = tmp_path / "to.yaml"
+    path.write_text("units:\n  - {id: x, name: Xã A, level: xa}\n"
+                    "groups:\n  - {id: g, name: Tổ, unit: x}\n"
+                    "tasks:\n"
+                    "  - {id: t1, title: Việc một, monthly: 5, groups: [g]}\n"
+                    "  - {id: t2, title: Việc hai, monthly: 6, groups: [g]}\n", encoding="utf-8")
+    assert [str(p) for p in load_roster([path], LEVELS, tz=TZ)[1]] == [
+        f"{path}:4: tổ công tác thiếu 'join_code'",
+        f"{path}:4: vì lỗi ở đây, 2 tham chiếu từ chỗ khác cũng hỏng (tổ 'g' của nhiệm vụ ở "
+        "to.yaml:6, tổ 'g' của nhiệm vụ ở to.yaml:7); sẽ hết khi sửa lỗi này",
+    ]
