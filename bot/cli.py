@@ -24,7 +24,7 @@ from bot.pidfile import NoRunningBot, pid_file, pid_file_beside, signal_reload
 from bot.storage import Storage
 from handlers.conversation import Conversation
 from handlers.router import Services
-from knowledge.evaluation import DatasetError, evaluate, read_examples
+from knowledge.evaluation import DatasetError, Miss, evaluate_by_group, read_examples
 from knowledge.loader import KnowledgeLoadError, LoadReport, load_knowledge_base
 from knowledge.matcher import MatchResult
 from knowledge.normalize import Normalizer, SynonymError
@@ -87,20 +87,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    """Print top-1 accuracy, top-3 recall and the off-topic fallback rate on a labelled set."""
+    """Top-1, top-3, confident wrong answers and off-topic fallbacks on labelled sets, per
+    file and per half (`tune` / `test`) and style, so the reported half is never mixed in."""
     service = _knowledge_service(args)
-    examples = read_examples(args.file)
-    if not examples:
-        raise DatasetError(f"{args.file}: không có câu hỏi nào để đánh giá (mỗi dòng một đối "
-                           f"tượng JSON có 'question' và 'expected')")
-    result = evaluate(service, examples)
-    print(result.summary())
-    if args.verbose:
-        for example, match in result.misses:
-            got = match.entry.id if match.entry else [c.entry.id for c in match.suggestions]
-            print(f"  {args.file}:{example.line}: {example.question!r} cần {example.expected}, "
-                  f"được {match.outcome} {got} ({match.score})")
+    for path in args.files:
+        for group, result in evaluate_by_group(service, read_examples(path)).items():
+            print(f"== {path} [{group}]")
+            print(result.summary())
+            if args.verbose and group == "tất cả":
+                for miss in result.misses:
+                    print(_miss_line(path, miss))
     return EXIT_OK
+
+
+def _miss_line(path: Path, miss: Miss) -> str:
+    match, example = miss.match, miss.example
+    got = match.entry.id if match.entry else [c.entry.id for c in match.suggestions]
+    expected = list(example.expected) if example.expected else "từ chối"
+    where = f"hạng {miss.rank}, điểm {miss.score}" if miss.rank else "không trong danh sách"
+    return (f"  {path}:{example.line}: {example.question!r} cần {expected} ({where}); "
+            f"được {match.outcome} {got} ({match.score})")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -216,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.set_defaults(func=cmd_ask)
 
     ev = commands.add_parser("eval", help="đo độ chính xác trên tệp câu hỏi có nhãn (JSONL)")
-    ev.add_argument("file", type=Path, metavar="TỆP", help="tệp JSONL {question, expected}")
+    ev.add_argument("files", nargs="+", type=Path, metavar="TỆP",
+                    help="tệp JSONL {question, expected[, split, style, source]}")
     ev.add_argument("--kb", type=Path, metavar="THƯ_MỤC", help="thư mục FAQ thay cho cấu hình")
     ev.add_argument("--verbose", action="store_true", help="in từng câu sai")
     ev.set_defaults(func=cmd_eval)

@@ -1,12 +1,17 @@
 """Measure the matcher on a labelled question set (one JSON object per line).
 
-Each line is `{"question": "...", "expected": "<entry id>" | null}`; null means the
-question is off-topic and must fall back.
+Each line is `{"question": "...", "expected": "<entry id>" | ["<id>", ...] | null}`; null
+means the question must fall back (off-topic, or a topic the knowledge base does not cover).
+Several ids mean any of them is a right answer. Real-wording sets also carry `source` (the
+page the wording came from), `split` (`tune` or `test`: thresholds may only be chosen on
+`tune`, `test` is reported, never tuned on) and `style` (`real`, or `chat` for a chat-style
+rewrite of a real question).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +26,24 @@ class DatasetError(Exception):
 @dataclass(frozen=True)
 class Example:
     question: str
-    expected: str | None
+    expected: tuple[str, ...] | None
     line: int
+    split: str = ""
+    style: str = ""
+    source: str = ""
+
+    def accepts(self, entry_id: str | None) -> bool:
+        return entry_id is not None and self.expected is not None and entry_id in self.expected
+
+
+@dataclass(frozen=True)
+class Miss:
+    """A question handled wrongly, with where the right entry ranked and scored."""
+
+    example: Example
+    match: MatchResult
+    rank: int | None  # 1-based rank of the best acceptable entry, None when not ranked
+    score: float | None
 
 
 @dataclass
@@ -37,7 +58,7 @@ class Evaluation:
     answered_wrong: int = 0
     off_topic: int = 0
     off_topic_fallbacks: int = 0
-    misses: list[tuple[Example, MatchResult]] = field(default_factory=list)
+    misses: list[Miss] = field(default_factory=list)
 
     @property
     def top1_accuracy(self) -> float:
@@ -62,13 +83,39 @@ class Evaluation:
 
     def summary(self) -> str:
         return (
-            f"câu hỏi đúng chủ đề: {self.on_topic}, ngoài chủ đề: {self.off_topic}\n"
-            f"top-1 accuracy: {self.top1_accuracy:.1%}\n"
-            f"top-3 recall: {self.top3_recall:.1%}\n"
+            f"câu hỏi đúng chủ đề: {self.on_topic}, phải từ chối: {self.off_topic}\n"
+            f"top-1 đúng: {self.top1_accuracy:.1%}\n"
+            f"top-3 có mục đúng: {self.top3_recall:.1%}\n"
             f"trả lời thẳng đúng: {self.answered_right_rate:.1%}\n"
             f"trả lời thẳng sai: {self.wrong_answer_rate:.1%}\n"
-            f"off-topic fallback rate: {self.fallback_rate:.1%}"
+            f"từ chối đúng câu ngoài phạm vi: {self.fallback_rate:.1%}"
         )
+
+    def add(self, example: Example, match: MatchResult) -> None:
+        answered = match.entry.id if match.outcome == "answered" and match.entry else None
+        if example.expected is None:
+            self.off_topic += 1
+            self.off_topic_fallbacks += match.outcome == "fallback"
+            self.answered_wrong += answered is not None
+            if match.outcome != "fallback":
+                self.misses.append(Miss(example, match, None, None))
+            return
+        self.on_topic += 1
+        offered = [answered] if answered else [c.entry.id for c in match.suggestions]
+        self.top1 += example.accepts(offered[0] if offered else None)
+        self.top3 += any(example.accepts(i) for i in offered[:3])
+        self.answered_right += example.accepts(answered)
+        self.answered_wrong += answered is not None and not example.accepts(answered)
+        if not example.accepts(answered):
+            rank, score = _rank_of_expected(example, match)
+            self.misses.append(Miss(example, match, rank, score))
+
+
+def _rank_of_expected(example: Example, match: MatchResult) -> tuple[int | None, float | None]:
+    for rank, candidate in enumerate(match.ranked, start=1):
+        if example.accepts(candidate.entry.id):
+            return rank, candidate.score
+    return None, None
 
 
 def _share(part: int, whole: int) -> float:
@@ -76,38 +123,60 @@ def _share(part: int, whole: int) -> float:
 
 
 def read_examples(path: Path) -> list[Example]:
+    """Every labelled line of a JSONL file; a broken line raises DatasetError naming it."""
     examples = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            examples.append(Example(str(item["question"]), item["expected"], number))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            examples.append(_example(item, number))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise DatasetError(
                 f"{path}:{number}: cần một đối tượng JSON có 'question' và 'expected' ({exc})"
             ) from exc
+    if not examples:
+        raise DatasetError(f"{path}: tệp không có câu hỏi nào")
     return examples
 
 
-def evaluate(service: KnowledgeService, examples: list[Example]) -> Evaluation:
+def _example(item: dict, line: int) -> Example:
+    expected = item["expected"]
+    if isinstance(expected, str):
+        expected = (expected,)
+    elif expected is not None:
+        if not expected or not all(isinstance(e, str) for e in expected):
+            raise ValueError("'expected' phải là id, danh sách id hoặc null")
+        expected = tuple(expected)
+    return Example(str(item["question"]), expected, line, str(item.get("split", "")),
+                   str(item.get("style", "")), str(item.get("source", "")))  # fmt: skip
+
+
+def evaluate(service: KnowledgeService, examples: Iterable[Example]) -> Evaluation:
     result = Evaluation()
     for example in examples:
-        match = service.match(example.question)
-        answered = match.entry.id if match.outcome == "answered" and match.entry else None
-        if example.expected is None:
-            result.off_topic += 1
-            result.off_topic_fallbacks += match.outcome == "fallback"
-            result.answered_wrong += answered is not None
-            if match.outcome != "fallback":
-                result.misses.append((example, match))
-            continue
-        result.on_topic += 1
-        offered = [answered] if answered else [c.entry.id for c in match.suggestions]
-        result.top1 += offered[:1] == [example.expected]
-        result.top3 += example.expected in offered[:3]
-        result.answered_right += answered == example.expected
-        result.answered_wrong += answered is not None and answered != example.expected
-        if answered != example.expected:
-            result.misses.append((example, match))
+        result.add(example, service.match(example.question))
     return result
+
+
+def evaluate_by_group(
+    service: KnowledgeService, examples: list[Example]
+) -> dict[str, Evaluation]:
+    """One evaluation for the whole set, and one per split and style present in it
+    ("tune", "test", "test/chat", ...), so the reported half is never mixed with the tuned."""
+    groups: dict[str, Evaluation] = {"tất cả": Evaluation()}
+    for example in examples:
+        match = service.match(example.question)
+        groups["tất cả"].add(example, match)
+        for name in _group_names(example):
+            groups.setdefault(name, Evaluation()).add(example, match)
+    return groups
+
+
+def _group_names(example: Example) -> list[str]:
+    names = []
+    if example.split:
+        names.append(example.split)
+        if example.style:
+            names.append(f"{example.split}/{example.style}")
+    return names

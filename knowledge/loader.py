@@ -33,6 +33,7 @@ from knowledge.normalize import Normalizer
 
 DEFAULT_FAQ_DIR = Path(__file__).with_name("faq")
 CATEGORIES_FILE = "categories.yaml"
+OFFTOPIC_FILE = "ngoai-pham-vi.yaml"  # questions marked off-topic: the bot must not answer them
 REQUIRED_KEYS = ("id", "category", "question", "variants", "answer", "sources", "updated")
 OPTIONAL_KEYS = ("links", "keywords", "related", "review_by")
 MAX_ANSWER_CHARS = 4000  # Telegram's 4,096 per message, less room for the title
@@ -97,13 +98,15 @@ def _load(faq_dir: Path, normalizer: Normalizer) -> tuple[KnowledgeBase, LoadRep
     categories = _load_categories(faq_dir / CATEGORIES_FILE, report, lost)
     entries: dict[str, Entry] = {}
     for path in sorted(faq_dir.glob("*.yaml")):
-        if path.name != CATEGORIES_FILE:
+        if path.name not in (CATEGORIES_FILE, OFFTOPIC_FILE):
             _load_entry_file(path, entries, report, lost)
+    offtopic = _load_offtopic(faq_dir / OFFTOPIC_FILE, report)
     _check_cross_references(entries, {c.id for c in categories}, report, lost)
     _check_variant_collisions(entries, normalizer, report)
+    _check_offtopic_collisions(str(faq_dir / OFFTOPIC_FILE), offtopic, entries, normalizer, report)
     if not report.ok:
         raise KnowledgeLoadError(report)
-    return KnowledgeBase(tuple(categories), entries), report
+    return KnowledgeBase(tuple(categories), entries, tuple(q for q, _ in offtopic)), report
 
 
 def _load_categories(path: Path, report: LoadReport, lost: _Lost) -> list[Category]:
@@ -129,6 +132,27 @@ def _load_categories(path: Path, report: LoadReport, lost: _Lost) -> list[Catego
             continue
         categories.append(Category(item["id"], _nfc(item["title"])))
     return categories
+
+
+def _load_offtopic(path: Path, report: LoadReport) -> list[tuple[str, int]]:
+    """The off-topic questions (a list of strings) with their lines; none if no file."""
+    if not path.exists():
+        return []
+    data, problems = load_located_yaml(path)
+    for problem in problems:
+        report.add(problem)
+    if data is None:
+        return []
+    if not isinstance(data, LocatedList):
+        report.add(Problem(str(path), 1, "tệp câu hỏi ngoài phạm vi phải là danh sách câu hỏi"))
+        return []
+    questions = []
+    for index, item in enumerate(data):
+        if _nonempty_str(item):
+            questions.append((_nfc(item.strip()), data.line_of(index)))
+        else:
+            report.add(Problem(str(path), data.line_of(index), "mỗi dòng phải là một câu hỏi"))
+    return questions
 
 
 def _load_entry_file(
@@ -315,6 +339,24 @@ def _check_variant_collisions(
     for a, b in _near_duplicate_questions(entries, normalizer):
         report.add(Problem(b.file, b.line,
                            f"câu hỏi gần giống hệt mục '{a.id}' ({a.file}:{a.line})", "warning"))
+
+
+def _check_offtopic_collisions(
+    name: str,
+    offtopic: list[tuple[str, int]],
+    entries: dict[str, Entry],
+    normalizer: Normalizer,
+    report: LoadReport,
+) -> None:
+    """A question cannot be both off-topic and a way of asking an entry."""
+    if not offtopic:
+        return
+    owners = {normalizer.normalize(p).text: e for e in entries.values() for p in e.phrasings}
+    for question, line in offtopic:
+        entry = owners.get(normalizer.normalize(question).text)
+        if entry is not None:
+            report.add(Problem(name, line, f"'{question}' đã là cách hỏi của mục "
+                               f"'{entry.id}' ({entry.file}:{entry.line})"))
 
 
 def _near_duplicate_questions(

@@ -50,6 +50,7 @@ class Entry:
 class KnowledgeBase:
     categories: tuple[Category, ...]
     entries: dict[str, Entry] = field(default_factory=dict)
+    offtopic: tuple[str, ...] = ()  # questions an admin marked as not ours: never answered
 
     def get(self, entry_id: str) -> Entry | None:
         return self.entries.get(entry_id)

@@ -23,7 +23,10 @@ DEFAULT_SYNONYMS = Path(__file__).with_name("synonyms.yaml")
 # Combining tone marks: huyền, sắc, ngã, hỏi, nặng. Vowel-quality marks (â ă ê ô ơ ư) are kept
 # by `accented_form`, because they change the word just as tones do.
 TONE_DIGITS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
-INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff\u00ad]")
+# Zero-width spaces and joiners separate words ("quên\u200bmật\u200bkhẩu" is three words);
+# a soft hyphen sits inside a word and is simply dropped.
+INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
+SOFT_HYPHEN = "\u00ad"
 NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -56,13 +59,18 @@ def word_forms(word: str) -> tuple[str, str | None]:
     return folded, (accented_form(word) if folded != word else None)
 
 
+def visible(text: str) -> str:
+    """The text with invisible characters turned into spaces (or dropped), stripped."""
+    return INVISIBLE.sub(" ", text).replace(SOFT_HYPHEN, "").strip()
+
+
 def split_words(text: str) -> list[str]:
     """Lower-case NFC words, with punctuation, emoji and invisible characters removed.
 
     Most words are plain letters; only the few holding a symbol ("đâu?", "😭") go through
     the regex, which is several times slower than str.split over a whole text.
     """
-    words = unicodedata.normalize("NFC", INVISIBLE.sub("", text)).lower().split()
+    words = unicodedata.normalize("NFC", visible(text)).lower().split()
     if all(map(str.isalnum, words)):
         return words
     return [part for word in words for part in (
@@ -100,10 +108,14 @@ class Normalizer:
         self,
         replacements: dict[tuple[str, ...], tuple[str, ...]],
         fillers: list[str],
-        stopwords: frozenset[str],
+        stopwords: list[str],
     ) -> None:
         self.replacements = replacements
-        self.stopwords = stopwords
+        # folded stopword -> the diacritics its spellings carry (None: written without)
+        self._stopwords: dict[str, set[str | None]] = {}
+        for word in stopwords:
+            folded, accent = word_forms(word)
+            self._stopwords.setdefault(folded, set()).add(accent)
         # folded filler words -> the diacritics each spelling requires (None: any)
         self._fillers: dict[tuple[str, ...], list[tuple[str | None, ...]]] = {}
         for filler in fillers:
@@ -138,8 +150,18 @@ class Normalizer:
             for spelling in spellings:
                 replacements[tuple(fold(w) for w in split_words(str(spelling)))] = target
         fillers = [str(f) for f in data["fillers"]]
-        stopwords = frozenset(fold(w) for s in data["stopwords"] for w in split_words(str(s)))
+        stopwords = [w for s in data["stopwords"] for w in split_words(str(s))]
         return cls(replacements, fillers, stopwords)
+
+    def is_stopword(self, token: str, accent: str | None) -> bool:
+        """Whether a word is too common to say what a question is about.
+
+        Compared with diacritics where the writer typed them, so that the stopword "cần"
+        does not swallow "căn" (căn cước), nor "đang" "đăng" (đăng ký). A word typed without
+        diacritics cannot be told apart, and counts as the stopword.
+        """
+        spellings = self._stopwords.get(token)
+        return spellings is not None and (accent is None or accent in spellings)
 
     def normalize(self, text: str) -> Normalized:
         """Fold, expand abbreviations and drop fillers; keep the typed diacritics per token."""

@@ -83,16 +83,33 @@ def test_ask_without_a_question_or_json_prints_usage(capsys):
     assert "Cú pháp: troly06 ask" in capsys.readouterr().err
 
 
-def test_eval_prints_the_three_figures(tmp_path, capsys):
+def test_eval_prints_the_figures_per_half_so_the_test_half_is_never_mixed_in(
+    tmp_path, capsys
+):
     data = tmp_path / "set.jsonl"
     data.write_text(
-        '{"question": "quên mật khẩu vneid", "expected": "quen-mat-khau"}\n'
-        '{"question": "giá vàng hôm nay", "expected": null}\n', encoding="utf-8")
+        '{"question": "quên mật khẩu vneid", "expected": ["quen-mat-khau"], "split": "tune"}\n'
+        '{"question": "giá vàng hôm nay", "expected": null, "split": "test"}\n'
+        '{"question": "quen mk vneid", "expected": "quen-mat-khau", "split": "test",'
+        ' "style": "chat"}\n', encoding="utf-8")
     assert main(["eval", str(data)]) == 0
     out = capsys.readouterr().out
-    assert "top-1 accuracy: 100.0%" in out
-    assert "top-3 recall: 100.0%" in out
-    assert "off-topic fallback rate: 100.0%" in out
+    sections = dict(part.split("]\n", 1) for part in out.split("== ")[1:])
+    assert set(sections) == {f"{data} [tất cả", f"{data} [tune", f"{data} [test",
+                             f"{data} [test/chat"}
+    assert "top-1 đúng: 100.0%" in sections[f"{data} [tune"]
+    assert "phải từ chối: 0" in sections[f"{data} [tune"]
+    assert "phải từ chối: 1" in sections[f"{data} [test"]
+    assert "từ chối đúng câu ngoài phạm vi: 100.0%" in sections[f"{data} [test"]
+    assert "trả lời thẳng sai: 0.0%" in sections[f"{data} [tất cả"]
+
+
+def test_eval_verbose_shows_where_the_right_entry_ranked(tmp_path, capsys):
+    data = tmp_path / "set.jsonl"
+    data.write_text('{"question": "vneid", "expected": "vneid-la-gi"}\n', encoding="utf-8")
+    assert main(["eval", str(data), "--verbose"]) == 0
+    miss = capsys.readouterr().out.splitlines()[-1]
+    assert f"{data}:1:" in miss and "hạng" in miss and "được suggested" in miss
 
 
 def test_a_broken_eval_file_names_file_and_line(tmp_path, capsys):

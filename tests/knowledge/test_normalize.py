@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from knowledge.normalize import accented_form, fold
+from knowledge.normalize import accented_form, fold, word_forms
 
 
 def test_diacritics_case_and_d_stroke_fold_away(normalizer):
@@ -51,3 +51,18 @@ def test_typed_diacritics_are_remembered_per_word(normalizer):
 
 def test_fold_keeps_plain_ascii():
     assert fold("vneid 2026") == "vneid 2026"
+
+
+def test_zero_width_characters_separate_words(normalizer):
+    glued = "quên\u200bmật\u200bkhẩu\u200bvneid"
+    assert normalizer.normalize(glued).text == "quen mat khau vneid"
+    assert normalizer.normalize("\u200b\u200b\ufeff").text == ""
+
+
+def test_stopwords_keep_their_diacritics(normalizer):
+    content = [("căn", "can"), ("đăng", "dang"), ("mã", "ma"), ("tài", "tai"), ("lái", "lai")]
+    for typed, folded in content:
+        assert not normalizer.is_stopword(folded, word_forms(typed)[1]), typed
+    for typed, folded in [("cần", "can"), ("đang", "dang"), ("mà", "ma"), ("tại", "tai")]:
+        assert normalizer.is_stopword(folded, word_forms(typed)[1]), typed
+    assert normalizer.is_stopword("can", None)  # typed bare, it cannot be told apart
