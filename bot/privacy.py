@@ -17,6 +17,7 @@ PASSWORD = "password"
 ID_MARK = "[số định danh]"
 PHONE_MARK = "[số điện thoại]"
 EMAIL_MARK = "[email]"
+PASSWORD_MARK = "[mật khẩu]"
 
 # 12 digits (CCCD / personal ID), possibly typed in groups: "001 095 001 234".
 _ID_12 = re.compile(r"(?<![\d+])\d(?:[ .-]?\d){11}(?!\d)")
@@ -33,13 +34,18 @@ _OTP_WITH_CODE = re.compile(
     rf"{_OTP_WORDS}[^\d\n]{{0,30}}(?<!\d){_CODE}(?!\d)|(?<!\d){_CODE}(?!\d)[^\d\n]{{0,15}}{_OTP_WORDS}",
     re.IGNORECASE,
 )
-_PASSWORD_WORDS = r"(?:mật khẩu|mat khau|mk|pass(?:word)?|passcode|mã pin|pin)"
-# "mật khẩu của tôi là Abc@123", "pass: hoa1975" — a value follows, not a question about it.
+_PASSWORD_WORDS = r"(?:mật khẩu|mat khau|mk|pass(?:word)?|passcode|mã pin|ma pin|pin)"
+_PERSON = r"(?:tôi|toi|em|mình|minh|tao|cháu|chau|con|tui)"
+_OWNER = rf"(?:(?:của|cua)\s+)?{_PERSON}"
+_ACCOUNT = r"(?:vneid|vn eid|tài khoản|tai khoan|tk|định danh|dinh danh|app|ứng dụng|ung dung)"
+# "mật khẩu của tôi là Abc@123", "mk cua toi la hoa123", "pass vneid: Matkhau@2024" — a value
+# follows, not a question about it.
 _PASSWORD_VALUE = re.compile(
-    rf"\b{_PASSWORD_WORDS}\b(?:\s+(?:của\s+)?(?:tôi|em|mình|tao|cháu|con))?\s*(?::|=|\blà\b)\s*(\S+)",
+    rf"\b{_PASSWORD_WORDS}\b(?:\s+{_ACCOUNT})?(?:\s+(?:{_OWNER}))?\s*(?::|=|\b(?:là|la)\b)\s*(\S+)",
     re.IGNORECASE,
 )
-_QUESTION_WORDS = ("gì", "nào", "sao", "thế nào", "không", "?")
+_QUESTION_WORDS = ("gì", "gi", "nào", "nao", "sao", "thế nào", "the nao", "không", "khong",
+                   "j", "?")
 
 
 def normalise(text: str) -> str:
@@ -48,8 +54,10 @@ def normalise(text: str) -> str:
 
 
 def redact(text: str) -> str:
-    """The text with ID numbers, phone numbers and emails replaced by neutral marks."""
+    """The text with ID numbers, phone numbers, emails and typed passwords replaced by
+    neutral marks."""
     text = normalise(text)
+    text = _redact_passwords(text)
     text = _EMAIL.sub(EMAIL_MARK, text)
     text = _ID_12.sub(ID_MARK, text)
     text = _PHONE.sub(PHONE_MARK, text)
@@ -73,8 +81,21 @@ def find_secret(text: str) -> str | None:
 
 
 def _looks_like_password(text: str) -> bool:
-    match = _PASSWORD_VALUE.search(text)
-    if match is None:
-        return False
+    return any(_is_password_value(m) for m in _PASSWORD_VALUE.finditer(text))
+
+
+def _is_password_value(match: re.Match[str]) -> bool:
     value = match.group(1).lower()
     return not any(value.startswith(word) for word in _QUESTION_WORDS)
+
+
+def _redact_passwords(text: str) -> str:
+    """Replace the value after "mật khẩu là", "pass:" … by a mark, keeping the words."""
+    def mark(match: re.Match[str]) -> str:
+        if not _is_password_value(match):
+            return match.group(0)
+        start, end = match.span(1)
+        return match.group(0)[: start - match.start()] + PASSWORD_MARK + match.group(0)[
+            end - match.start():]
+
+    return _PASSWORD_VALUE.sub(mark, text)

@@ -19,6 +19,7 @@ from handlers.replies import HUMAN_BUTTON, MENU_BUTTON, outdated_reply
 from handlers.router import Context, Dispatcher, Router, Services
 from handlers.routers import ROUTERS
 from handlers.types import Button, Incoming, Reply
+from knowledge.normalize import visible
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,10 @@ class LastButtons:
     def get(self, channel: str, chat_id: str) -> list[Button]:
         return list(self._buttons.get((channel, chat_id), []))
 
+    def forget(self, channel: str, chat_id: str) -> None:
+        """The choices were used; the reply to the press brings its own, if any."""
+        self._buttons.pop((channel, chat_id), None)
+
 
 class Conversation:
     """Routes each event to the feature that handles it and returns the replies."""
@@ -116,6 +121,7 @@ class Conversation:
         index = int(text) - 1
         if not 0 <= index < len(buttons):
             return incoming
+        self.last_buttons.forget(incoming.channel, incoming.chat_id)  # spent: one press each
         return replace(incoming, text=None, button=buttons[index].payload)
 
     async def _route(self, incoming: Incoming) -> list[Reply]:
@@ -123,7 +129,7 @@ class Conversation:
         if incoming.button:
             return await self._press(ctx, incoming.button)
         if incoming.text:
-            text = incoming.text.strip()
+            text = visible(incoming.text)
             if text.startswith("/"):
                 return await self._command(ctx, text)
             return await self._text(ctx, text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.privacy import redact
 from handlers.payloads import resolve
 from handlers.replies import (
     FEEDBACK,
@@ -86,15 +87,21 @@ def fallback_reply(ctx: Context) -> Reply:
 
 
 def _record(ctx: Context, result: MatchResult) -> int | None:
-    """Store the redacted question unless it carried a secret; returns its id."""
+    """Store the redacted question unless it carried a secret; returns its id.
+
+    Every stored form comes from the redacted text: normalising first would split an
+    e-mail or a phone number into words that redaction no longer recognises.
+    """
     storage = ctx.services.storage
-    if storage is None or not ctx.record:
-        return None
+    text = redact(ctx.text)
+    normalized = ctx.services.knowledge.normalizer.normalize(text).text
+    if storage is None or not ctx.record or not normalized:
+        return None  # nothing said (only emoji or invisible characters): nothing to review
     return storage.record_question(
         ctx.incoming.channel,
         ctx.incoming.user_id,
-        ctx.text,
-        result.normalized,
+        text,
+        normalized,
         result.outcome,
         result.entry.id if result.entry is not None else None,
         result.score,

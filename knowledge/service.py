@@ -42,6 +42,10 @@ class KnowledgeService:
         assert self._matcher is not None, "reload() runs in __init__"
         return self._matcher
 
+    @property
+    def normalizer(self) -> Normalizer:
+        return self.matcher.normalizer
+
     def match(self, text: str) -> MatchResult:
         return self.matcher.match(text)
 

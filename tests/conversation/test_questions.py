@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.storage import Storage
 from tests.conversation.conftest import Say, payloads
 
@@ -90,6 +92,32 @@ async def test_phone_numbers_and_emails_are_redacted_before_storing(
     (row,) = questions(storage)
     assert "0912" not in row["text"] and "gmail" not in row["text"]
     assert "[số điện thoại]" in row["text"] and "[email]" in row["text"]
+    stored = " ".join(str(value) for value in row.values())
+    assert "nguyen" not in stored and "gmail" not in stored and "912" not in stored
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [("mk cua toi la hoa123456 sao ko vao dc", "hoa123456"),
+     ("pass vneid: Matkhau@2024 bi sai", "Matkhau@2024")],
+)
+async def test_a_password_typed_in_free_text_is_warned_about_and_stored_nowhere(
+    say: Say, storage: Storage, text: str, secret: str
+) -> None:
+    replies = await say(text)
+    assert "warning" in replies[0].tags
+    rows = list(storage.db["questions"].rows)
+    assert secret.lower() not in str(rows).lower()
+
+
+async def test_after_feedback_the_old_numbered_choices_are_spent(
+    say: Say, storage: Storage
+) -> None:
+    await say("quên mật khẩu vneid", numbered=True)
+    await say("1", numbered=True)  # 👍 Hữu ích
+    await say("2", numbered=True)  # no longer "👎": the choices were used up
+    (row,) = list(storage.db["feedback"].rows)
+    assert row["helpful"] == 1
 
 
 async def test_users_are_recorded_with_first_and_last_seen(say: Say, storage: Storage) -> None:
@@ -99,3 +127,15 @@ async def test_users_are_recorded_with_first_and_last_seen(say: Say, storage: St
     assert (user["channel"], user["user_id"], user["chat_id"]) == ("test", "u1", "c-u1")
     assert user["display_name"] == "Nguyễn Văn A"
     assert user["first_seen"] <= user["last_seen"]
+
+
+async def test_words_glued_by_zero_width_spaces_are_still_understood(say: Say) -> None:
+    (reply,) = await say("quên\u200bmật\u200bkhẩu\u200bvneid")
+    assert "entry:quen-mat-khau" in reply.tags
+
+
+async def test_a_message_of_only_invisible_characters_is_not_recorded(
+    say: Say, storage: Storage
+) -> None:
+    await say("\u200b\u200b\ufeff")
+    assert questions(storage) == []
