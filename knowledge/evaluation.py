@@ -136,7 +136,8 @@ def read_examples(path: Path) -> list[Example]:
                 f"{path}:{number}: cần một đối tượng JSON có 'question' và 'expected' ({exc})"
             ) from exc
     if not examples:
-        raise DatasetError(f"{path}: tệp không có câu hỏi nào")
+        raise DatasetError(f"{path}: không có câu hỏi nào để đánh giá (mỗi dòng một đối tượng "
+                           "JSON có 'question' và 'expected')")
     return examples
 
 
