@@ -32,7 +32,7 @@ def test_every_command_has_help():
 
 def test_kb_check_passes_on_the_shipped_faq(capsys):
     assert main(["kb", "check"]) == 0
-    assert capsys.readouterr().out.startswith("OK:")
+    assert capsys.readouterr().out.splitlines()[-1].startswith("OK:")  # warnings may come first
 
 
 def test_kb_check_lists_problems_and_fails(make_faq_dir, capsys):

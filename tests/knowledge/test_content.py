@@ -10,6 +10,7 @@ import yaml
 
 from knowledge.evaluation import evaluate, read_examples
 from knowledge.loader import load_knowledge_base
+from knowledge.review_dates import entries_due, vietnam_today
 from knowledge.sourcing import source_problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +38,14 @@ def test_every_source_is_a_trusted_https_page_read_before_the_entry_was_updated(
         for problem in source_problems(entry)
     ]
     assert doubtful == []
+
+
+def test_no_shipped_entry_is_past_its_review_date(shipped_knowledge):
+    """Fails on the day after an entry's `review_by`, on purpose: re-read its sources, fix
+    the answer and move the date (knowledge/README.md, "Facts that expire")."""
+    overdue = [f"{d.entry.id}: {d.describe()}"
+               for d in entries_due(shipped_knowledge.kb, vietnam_today()) if d.overdue]
+    assert overdue == []
 
 
 @pytest.mark.skipif(not TOPICS.exists(), reason=f"{TOPICS} is not beside this clone (CI only)")
