@@ -10,10 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
-from typing import Protocol
+from collections.abc import Coroutine
+from typing import Any, Protocol
 
 from bot.config import Config
+from bot.console import ConsoleChannel
+from bot.logging_setup import quiet_for_console
 from bot.outbox import Outbox, RetryPolicy
 from bot.storage import Storage
 from handlers.admin import reload_data
@@ -38,15 +42,19 @@ class Component(Protocol):
 class App:
     """Everything one running bot is made of."""
 
-    def __init__(self, config: Config, knowledge: KnowledgeService | None = None) -> None:
-        """`knowledge` may be given to share one loaded knowledge base (tests, tools)."""
+    def __init__(
+        self, config: Config, knowledge: KnowledgeService | None = None, console: bool = False
+    ) -> None:
+        """`knowledge` may be given to share one loaded knowledge base (tests, tools);
+        `console` serves the terminal only, whatever platforms are configured."""
         self.config = config
         self.storage = Storage.open(config.storage.path, config.storage.retention_days)
         self.knowledge = knowledge or knowledge_from_config(config)
         self.services = Services(knowledge=self.knowledge, config=config, storage=self.storage)
         self.conversation = Conversation(self.services)
         self.outbox = Outbox(retry=retry_policy(config))
-        self.channels: list[Component] = build_channels(self)
+        self.console: ConsoleChannel | None = None
+        self.channels: list[Component] = build_channels(self, console)
         self.components: list[Component] = build_components(self)
         self._retention: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[list[str]]] = set()
@@ -108,8 +116,11 @@ def retry_policy(config: Config) -> RetryPolicy:
     )
 
 
-def build_channels(app: App) -> list[Component]:
-    """The channels the configuration enables (by its token; Zalo OA by its app_id)."""
+def build_channels(app: App, console: bool = False) -> list[Component]:
+    """The channels the configuration enables (by its token; Zalo OA by its app_id); the
+    console alone when asked for, or when nothing else is configured (`console.enabled`)."""
+    if console or not platforms_configured(app.config):
+        return [_console(app)] if console or app.config.console.enabled else []
     channels: list[Component] = []
     if app.config.telegram.token:
         from bot.telegram_channel import TelegramChannel  # only loaded when configured
@@ -126,6 +137,16 @@ def build_channels(app: App) -> list[Component]:
     return channels
 
 
+def platforms_configured(config: Config) -> bool:
+    """Whether any platform channel is configured (otherwise `run` opens the console)."""
+    return bool(config.telegram.token or config.zalo_bot.token or config.zalo_oa.app_id)
+
+
+def _console(app: App) -> ConsoleChannel:
+    app.console = ConsoleChannel(app.config, app.conversation, app.outbox, app.storage)
+    return app.console
+
+
 def build_components(app: App) -> list[Component]:
     """Background features that are not channels (e.g. the reminder timer)."""
     if not app.config.scheduler.enabled:
@@ -137,35 +158,51 @@ def build_components(app: App) -> list[Component]:
     return [officials]
 
 
-async def run(config: Config) -> None:
-    """Run the configured channels until interrupted; with none, the local console chat."""
-    app = App(config)
-    if not app.channels:
-        if not config.console.enabled:
-            print("Chưa cấu hình kênh nào (telegram.token trống) và console.enabled là false.")
-            return
-        from bot.console import chat  # the fallback that makes `make run` work anywhere
+async def run(config: Config, console: bool = False) -> None:
+    """Run the configured channels until interrupted; with none, or with `console`, the
+    console chat, until the user leaves it. SIGHUP reloads the files in every mode."""
+    quiet = console or not platforms_configured(config)
+    with quiet_for_console() if quiet else contextlib.nullcontext():
+        await _run(App(config, console=console), console)
 
+
+async def _run(app: App, console: bool) -> None:
+    if not app.channels:
+        print("Chưa cấu hình kênh nào (telegram.token trống) và console.enabled là false.")
+        return
+    if app.console is not None and not console:
         print("Chưa cấu hình kênh nào (telegram.token / TROLY06_TELEGRAM_TOKEN, zalo_bot.token, "
               "zalo_oa.app_id trống): mở trò chuyện thử trên dòng lệnh.")
-        await app.start()
-        try:
-            await chat(app.conversation)
-        finally:
-            await app.stop()
-        return
     stop = asyncio.Event()
+    _handle_signals(app, stop)
+    pid = os.getpid()
+    print(f"Trợ lý 06, pid {pid}. Tải lại FAQ và nhiệm vụ: kill -HUP {pid}. Dừng: Ctrl+C.")
+    try:
+        if await _started_unless_stopped(app, stop):
+            if app.console is None:
+                print(f"Trợ lý 06 đang chạy ({len(app.channels)} kênh).")
+            await _first(stop.wait(), *([app.console.closed.wait()] if app.console else []))
+    finally:
+        await app.stop()
+
+
+def _handle_signals(app: App, stop: asyncio.Event) -> None:
+    """SIGINT/SIGTERM stop the bot, SIGHUP reloads its files (not on Windows)."""
     loop = asyncio.get_running_loop()
-    with contextlib.suppress(NotImplementedError, AttributeError):  # no signals on Windows
+    with contextlib.suppress(NotImplementedError, AttributeError):
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         loop.add_signal_handler(signal.SIGHUP, app.reload_in_background)
+
+
+async def _first(*waits: Coroutine[Any, Any, Any]) -> None:
+    """Wait until the first of `waits` finishes; cancel the others."""
+    tasks = [asyncio.ensure_future(wait) for wait in waits]
     try:
-        if await _started_unless_stopped(app, stop):
-            print(f"Trợ lý 06 đang chạy ({len(app.channels)} kênh). Ctrl+C để dừng.")
-            await stop.wait()
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        await app.stop()
+        for task in tasks:
+            task.cancel()
 
 
 async def _started_unless_stopped(app: App, stop: asyncio.Event) -> bool:

@@ -18,12 +18,9 @@ from bot.app import knowledge_from_config, run
 from bot.channel_kit import ChannelStartError
 from bot.cli_args import VietnameseParser, iso_date, positive_int, share_config_option
 from bot.config import ConfigError, load_config
-from bot.console import chat
 from bot.logging_setup import configure_logging
 from bot.pidfile import NoRunningBot, pid_file, pid_file_beside, signal_reload
 from bot.storage import Storage
-from handlers.conversation import Conversation
-from handlers.router import Services
 from knowledge.evaluation import DatasetError, Miss, evaluate_by_group, read_examples
 from knowledge.loader import KnowledgeLoadError, LoadReport, load_knowledge_base
 from knowledge.matcher import MatchResult
@@ -128,9 +125,9 @@ def cmd_kb_reload(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    """Chat with the bot in this terminal, whatever channels are configured."""
-    config = load_config(args.config)
-    asyncio.run(chat(Conversation(Services(knowledge_from_config(config), config))))
+    """Chat with the bot in this terminal: the bot `run` composes, with the console as its
+    only channel (the same storage, admin commands and reminders)."""
+    asyncio.run(run(load_config(args.config), console=True))
     return EXIT_OK
 
 

@@ -7,8 +7,10 @@ whatever logger a line comes from, so no library's logging can leak a token.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
+from collections.abc import Iterator
 from typing import TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -49,3 +51,17 @@ def configure_logging(verbose: bool = False, stream: TextIO | None = None) -> No
     if not verbose:
         for name in CHATTY_LOGGERS:
             logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@contextlib.contextmanager
+def quiet_for_console() -> Iterator[None]:
+    """While the console chat runs, the log (on stderr, the same screen) shows only warnings
+    and errors, unless the operator asked for a verbose one (-v)."""
+    root = logging.getLogger()
+    level = root.level
+    if level == logging.INFO:
+        root.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        root.setLevel(level)

@@ -12,42 +12,27 @@ import asyncio
 import signal
 import sys
 from collections import Counter
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import yaml
 
 from tests.fakes.rate_limited_telegram import RateLimitedTelegram
 from tests.fakes.telegram_api import TOKEN
+from tests.roster_files import DUE_NOW, JOIN_CODE, TASK_TITLE, write_roster
 
 OFFICIALS = 30
 FIRST_CHAT = 70_000
-TASK_TITLE = "Rà soát dữ liệu dân cư trước hạn"
-JOIN_CODE = "KIEMTHU06"
 TROLY06 = Path(sys.executable).with_name("troly06")  # the installed console script
 RESUME_LIMIT = 10.0  # seconds from the restart until reminders flow again
 
 
-def bot_files(folder: Path, api: RateLimitedTelegram) -> Path:
-    """A config and a roster: one working group officials join by code, one task whose
-    first reminder is already due, no quiet hours whatever the time the suite runs."""
-    tz = ZoneInfo("Asia/Ho_Chi_Minh")
-    due = (datetime.now(tz) + timedelta(days=3)).date()
-    roster = folder / "to-cong-tac.yaml"
-    roster.write_text(yaml.safe_dump({
-        "units": [{"id": "kiem-thu", "name": "Phường Kiểm Thử", "level": "xa"}],
-        "groups": [{"id": "tct-kiem-thu", "name": "Tổ công tác phường Kiểm Thử",
-                    "unit": "kiem-thu", "join_code": JOIN_CODE}],
-        "tasks": [{"id": "ra-soat", "title": TASK_TITLE, "due": due,
-                   "groups": ["tct-kiem-thu"]}],
-    }, allow_unicode=True), encoding="utf-8")  # fmt: skip
+def bot_config(folder: Path, api: RateLimitedTelegram) -> Path:
+    """Telegram on the fake, and a roster whose one task has a reminder due now."""
     config = folder / "config.yaml"
     config.write_text(yaml.safe_dump({
         "telegram": {"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1},
         "storage": {"path": str(folder / "troly06.db")},
-        "scheduler": {"files": [str(roster)], "reminder_time": "00:00",
-                      "quiet_start": "00:00", "quiet_end": "00:00"},
+        "scheduler": {"files": [str(write_roster(folder))], **DUE_NOW},
     }, allow_unicode=True), encoding="utf-8")  # fmt: skip
     return config
 
@@ -71,7 +56,7 @@ async def test_a_bot_killed_mid_fan_out_resumes_within_seconds_losing_nobody(
 ) -> None:
     log = tmp_path / "troly06.log"
     async with RateLimitedTelegram(retry_after=1) as api:
-        config = bot_files(tmp_path, api)
+        config = bot_config(tmp_path, api)
         bot = await start_bot(config, log)
         try:
             for n in range(OFFICIALS):
