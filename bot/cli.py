@@ -19,7 +19,13 @@ from bot.channel_kit import ChannelStartError
 from bot.cli_args import VietnameseParser, iso_date, positive_int, share_config_option
 from bot.config import ConfigError, load_config
 from bot.logging_setup import configure_logging
-from bot.pidfile import NoRunningBot, pid_file, pid_file_beside, signal_reload
+from bot.pidfile import (
+    NoRunningBot,
+    pid_file,
+    pid_file_beside,
+    report_file_beside,
+    request_reload,
+)
 from bot.storage import Storage
 from knowledge.evaluation import DatasetError, Miss, evaluate_by_group, read_examples
 from knowledge.loader import KnowledgeLoadError, LoadReport, load_knowledge_base
@@ -116,12 +122,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_kb_reload(args: argparse.Namespace) -> int:
     """Ask the running bot (`troly06 run`, same configuration) to reload its files."""
-    config = load_config(args.config)
-    pid = signal_reload(pid_file_beside(config.storage.path))
-    print(f"Đã gửi yêu cầu tải lại tới bot đang chạy (tiến trình {pid}). Tệp có lỗi không thay "
-          f"phần đang phục vụ; kết quả ghi trong log của bot, hoặc gửi /tailai trong chat để "
-          f"xem từng phần.")
-    return EXIT_OK
+    database = load_config(args.config).storage.path
+    pid, report = request_reload(pid_file_beside(database), report_file_beside(database),
+                                 args.wait)
+    if report is None:
+        print(f"Đã gửi yêu cầu tải lại tới bot (tiến trình {pid}) nhưng sau {args.wait:g} giây "
+              f"chưa có kết quả; xem log của bot.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(report.text)
+    return EXIT_OK if report.applied else EXIT_PROBLEMS
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -203,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_kb_check)
     reload = kb_commands.add_parser(
         "reload", help="báo bot đang chạy tải lại tệp FAQ và nhắc việc (như /tailai)")
+    reload.add_argument("--wait", type=positive_int, default=60, metavar="GIÂY",
+                        help="chờ kết quả tối đa GIÂY giây (mặc định 60)")
     reload.set_defaults(func=cmd_kb_reload)
     unanswered = kb_commands.add_parser(
         "unanswered", help="các câu người dân hỏi mà bot chưa trả lời được (nhiều nhất trước)")

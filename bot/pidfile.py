@@ -2,18 +2,23 @@
 
 `troly06 run` writes `troly06.pid` beside its database (the one path every command run
 with the same configuration agrees on) and removes it on exit; `kb reload` sends SIGHUP
-to that process, which reloads the FAQ and task files exactly as /tailai does.
+to that process, which reloads the FAQ and task files exactly as /tailai does and writes
+what happened to each part to `troly06.reload.json` beside it, for `kb reload` to print.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 PID_FILE_NAME = "troly06.pid"
+REPORT_FILE_NAME = "troly06.reload.json"
 BOT_COMMANDS = (b"troly06", b"bot.cli", b"bot/cli.py")  # how the bot's command line reads
 
 
@@ -24,6 +29,52 @@ class NoRunningBot(Exception):
 def pid_file_beside(database: Path) -> Path:
     """Where the bot using `database` records its process id."""
     return database.parent / PID_FILE_NAME
+
+
+def report_file_beside(database: Path) -> Path:
+    """Where the bot using `database` writes the outcome of its last reload."""
+    return database.parent / REPORT_FILE_NAME
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    """What the bot's last reload did: every part applied or not, in the admin's words."""
+
+    applied: bool
+    text: str
+
+
+def write_reload_report(path: Path, report: ReloadReport) -> None:
+    """Replace the report in one step, so a reader never sees half of it."""
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps({"applied": report.applied, "text": report.text},
+                                  ensure_ascii=False), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def request_reload(
+    pid_path: Path, report_path: Path, timeout: float
+) -> tuple[int, ReloadReport | None]:
+    """Signal the bot and wait up to `timeout` s for its report; None if none came."""
+    before = _version(report_path)
+    pid = signal_reload(pid_path)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _version(report_path) != before:
+            with contextlib.suppress(OSError, ValueError, KeyError):
+                data = json.loads(report_path.read_text(encoding="utf-8"))
+                return pid, ReloadReport(bool(data["applied"]), str(data["text"]))
+        time.sleep(0.1)
+    return pid, None
+
+
+def _version(path: Path) -> tuple[int, int] | None:
+    """Changes whenever the report is replaced (a new file each time)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
 
 
 @contextlib.contextmanager
