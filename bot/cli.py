@@ -26,6 +26,7 @@ from bot.pidfile import (
     report_file_beside,
     request_reload,
 )
+from bot.review_cli import add_review_command
 from bot.storage import Storage
 from knowledge.evaluation import DatasetError, Miss, evaluate_by_group, read_examples
 from knowledge.loader import KnowledgeLoadError, LoadReport, load_knowledge_base
@@ -222,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     unanswered.add_argument("--limit", type=positive_int, default=30, metavar="N",
                             help="số dòng tối đa (mặc định 30)")
     unanswered.set_defaults(func=cmd_kb_unanswered)
+    add_review_command(kb_commands)
 
     ask = commands.add_parser("ask", help="trả lời một câu hỏi (hoặc từng dòng stdin với --json)")
     ask.add_argument("question", nargs="?", metavar="CÂU_HỎI", help="câu hỏi")

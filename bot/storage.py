@@ -108,7 +108,12 @@ def _v1_tables(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_v1_tables]
+def _v2_picked_suggestions(db: sqlite_utils.Database) -> None:
+    """Which suggested entry the citizen then opened: the strongest hint for the review."""
+    db["questions"].add_column("picked_id", str)
+
+
+MIGRATIONS: list[Migration] = [_v1_tables, _v2_picked_suggestions]
 
 
 class Storage:
@@ -175,6 +180,31 @@ class Storage:
                 }
             )
         return int(table.last_pk)
+
+    def record_pick(self, channel: str, user_id: str, question_id: int, entry_id: str) -> None:
+        """The citizen opened one of the entries suggested for their question (only their
+        own question: a forged button cannot mark another user's)."""
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE questions SET picked_id = ? WHERE id = ? AND channel = ? AND user_id = ?",
+                [entry_id, question_id, channel, user_id],
+            )
+
+    def missed_questions(self, days: int) -> list[dict[str, object]]:
+        """Questions of the last `days` the bot did not answer outright, or answered and got
+        a 👎, with what the citizen picked or disliked: the material of `kb review`."""
+        since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+        return list(self.db.query(
+            """SELECT q.text, q.normalized, q.outcome, q.matched_id, q.picked_id,
+                      (SELECT f.entry_id FROM feedback f
+                       WHERE f.question_id = q.id AND f.helpful = 0 LIMIT 1) AS disliked_id
+               FROM questions q
+               WHERE q.asked_at >= ? AND q.text IS NOT NULL AND q.normalized != ''
+                 AND (q.outcome != 'answered' OR EXISTS (
+                      SELECT 1 FROM feedback f WHERE f.question_id = q.id AND f.helpful = 0))
+               ORDER BY q.asked_at""",
+            [since],
+        ))  # fmt: skip
 
     def record_feedback(
         self,

@@ -59,7 +59,11 @@ async def show_question(ctx: Context) -> list[Reply]:
     entry = resolve(ctx.args[0], ctx.kb.entries.values()) if ctx.args else None
     if entry is None:
         return [outdated_reply(ctx.kb)]
-    return [answer_reply(ctx.kb, entry)]
+    question_id = _int(ctx.args[1:2], 0)
+    storage = ctx.services.storage
+    if question_id and storage is not None:
+        storage.record_pick(ctx.incoming.channel, ctx.incoming.user_id, question_id, entry.id)
+    return [answer_reply(ctx.kb, entry, question_id or None)]
 
 
 def _int(parts: list[str], default: int) -> int:

@@ -41,7 +41,7 @@ async def ask(ctx: Context) -> list[Reply]:
     if result.outcome == "answered" and result.entry is not None:
         return [answer_reply(ctx.kb, result.entry, question_id)]
     if result.outcome == "suggested" and result.suggestions:
-        rows = [(question_button(c.entry),) for c in result.suggestions]
+        rows = [(question_button(c.entry, question_id),) for c in result.suggestions]
         rows.append((Button("Không phải các câu trên", NOT_THESE),))
         return [Reply(text=SUGGEST_TEXT, buttons=tuple(rows), tags=frozenset({"suggested"}))]
     return [fallback_reply(ctx)]

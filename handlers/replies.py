@@ -13,7 +13,7 @@ from handlers.types import Button, Reply
 
 MENU = "m"  # payload: show the main menu
 HUMAN = "lh"  # payload: where to get human help
-QUESTION = "q"  # payload q:<entry>: show an entry's answer
+QUESTION = "q"  # payload q:<entry>[:<question id>]: show an entry's answer (suggested for it)
 CATEGORY = "c"  # payload c:<category>:<page>: list a category's questions
 FEEDBACK = "fb"  # payload fb:<y|n>:<entry>:<question id or 0>
 
@@ -29,8 +29,11 @@ def label(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
 
 
-def question_button(entry: Any) -> Button:
-    return Button(label(entry.question), payload(QUESTION, token(entry.id)))
+def question_button(entry: Any, question_id: int | None = None) -> Button:
+    """A button opening an entry; from a suggestion it also names the question it answers,
+    so the review learns which entry citizens meant."""
+    parts = (token(entry.id), question_id) if question_id else (token(entry.id),)
+    return Button(label(entry.question), payload(QUESTION, *parts))
 
 
 def menu_reply(kb: Any, text: str = "Bạn cần hỗ trợ về chủ đề nào? Chọn một mục bên dưới "

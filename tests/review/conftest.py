@@ -1,0 +1,45 @@
+"""A conversation on an editable FAQ copy and its database, to produce missed questions."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.app import knowledge_from_config
+from bot.config import Config
+from bot.storage import Storage
+from handlers.conversation import Conversation
+from handlers.router import Services
+from handlers.types import Incoming, Reply
+from knowledge.service import KnowledgeService
+
+Ask = Callable[..., Awaitable[list[Reply]]]
+
+
+@pytest.fixture
+def config(make_config: Callable[..., Config]) -> Config:
+    return make_config()
+
+
+@pytest.fixture
+def storage(config: Config) -> Storage:
+    return Storage.open(config.storage.path, config.storage.retention_days)
+
+
+@pytest.fixture
+def service(config: Config) -> KnowledgeService:
+    return knowledge_from_config(config)
+
+
+@pytest.fixture
+def ask(config: Config, storage: Storage, service: KnowledgeService) -> Ask:
+    """Send text (or press=payload) as `user` on the test channel; returns the replies."""
+    conversation = Conversation(Services(knowledge=service, config=config, storage=storage))
+
+    async def send(text: str | None = None, press: str | None = None,
+                   user: str = "u1") -> list[Reply]:
+        return await conversation.handle(Incoming(channel="test", user_id=user,
+                                                  chat_id=f"c-{user}", text=text, button=press))
+
+    return send
