@@ -42,9 +42,9 @@ ChannelUser = NewType("ChannelUser", str)  # "channel:user_id", e.g. "telegram:1
 class KnowledgeSettings:
     faq_dir: Path | None = None  # None: the FAQ files shipped in the package
     synonyms: Path | None = None  # None: the synonyms file shipped in the package
-    answer_threshold: Score = Score(72.0)
-    suggest_threshold: Score = Score(68.0)
-    answer_margin: Score = Score(4.0)
+    answer_threshold: Score = Score(76.0)
+    suggest_threshold: Score = Score(74.0)
+    answer_margin: Score = Score(6.0)
     max_suggestions: int = 3
 
 

@@ -39,7 +39,7 @@ from knowledge.normalize import Normalized, Normalizer
 Outcome = Literal["answered", "suggested", "fallback"]
 
 BM25_K1 = 1.2  # how fast repeating a term in more phrasings stops adding to an entry's score
-BM25_B = 0.75  # how much an entry that says a lot (many phrasings, many words) is discounted
+BM25_B = 0.5  # how much an entry that says a lot (many phrasings, many words) is discounted
 MAX_CANDIDATES = 40  # entries re-ranked at most; retrieval already orders them
 CANDIDATE_FLOOR = 0.25  # ... and only those within this share of the best retrieval score
 BROAD_TOKEN_SHARE = 0.05  # a word in more entries than this only re-weights candidates
@@ -49,7 +49,7 @@ SIMILARITY_WEIGHT = 0.4
 COVERAGE_WEIGHT = 0.2
 PHRASING_COVERAGE_WEIGHT = 0.1
 EVIDENCE_WEIGHT = 0.3
-BM25_WEIGHT = 0.1  # points off, per share the entry's BM25 score falls short of the best
+BM25_WEIGHT = 0.3  # points off, per share the entry's BM25 score falls short of the best
 EVIDENCE_SCALE = 2.25  # matched weight, in rarest-word units, that gives ~63% evidence
 ACCENT_PENALTY = 4.0  # per word whose typed diacritics disagree with the phrasing
 MAX_ACCENT_PENALTY = 12.0
@@ -64,9 +64,9 @@ RANKED_KEPT = 10  # candidates kept on a result, for explanations and evaluation
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 72.0
-    suggest: float = 68.0
-    margin: float = 4.0
+    answer: float = 76.0
+    suggest: float = 74.0
+    margin: float = 6.0
     max_suggestions: int = 3
 
 
