@@ -29,7 +29,7 @@ def render(reply: Reply) -> str:
     """A reply as one plain text: title, text, links, then the numbered choices."""
     lines = []
     if reply.title:
-        lines += [reply.title.upper(), ""]
+        lines += [reply.title, ""]  # as written: upper case would turn VNeID into VNEID
     lines.append(reply.text)
     lines += [f"🔗 {link.title}: {link.url}" for link in reply.links]
     if reply.request_phone:

@@ -145,6 +145,14 @@ def kb_check_command(services: Services) -> str:
     return command
 
 
+@router.command("id")
+async def id_command(ctx: Context) -> list[Reply]:
+    """Tell users their own id: what an admin puts in `admin.users` to make them one."""
+    me = f"{ctx.incoming.channel}:{ctx.incoming.user_id}"
+    return [Reply(f"Mã của bạn trên kênh này: {me}\nQuản trị viên thêm đúng mã này vào "
+                  "admin.users trong tệp cấu hình để cấp quyền quản trị.")]
+
+
 @router.command("tailai")
 async def reload_command(ctx: Context) -> list[Reply]:
     """Reload the FAQ and task files; errors keep the old data serving."""

@@ -43,6 +43,16 @@ CONTACT_TEXT = (
     "Mình không cần số điện thoại của bạn để trả lời câu hỏi, và cũng không lưu số này."
 )
 MAX_REMEMBERED_CHATS = 10_000
+MAX_CHOICE_DIGITS = 3  # a typed number this short picks a choice; longer ones are text
+
+
+def no_such_choice(number: str, choices: int) -> Reply:
+    """A typed number beyond the numbered list shown last (or with none shown)."""
+    if choices == 0:
+        return Reply(text=f"Số {number} không ứng với lựa chọn nào đang mở. Gõ /menu để xem "
+                     "các chủ đề, hoặc gõ câu hỏi của bạn.")
+    pick = "Gõ 1" if choices == 1 else f"Gõ một số từ 1 đến {choices}"
+    return Reply(text=f"Không có lựa chọn số {number}. {pick} để chọn, hoặc gõ câu hỏi của bạn.")
 
 
 class LastButtons:
@@ -105,22 +115,25 @@ class Conversation:
             return [Reply(text=FLOOD_NOTICE)] if verdict == NOTIFY else []
         self._touch_user(incoming)
         try:
-            replies = await self._route(self._numbered_choice(incoming))
+            choice = self._numbered_choice(incoming)
+            replies = [choice] if isinstance(choice, Reply) else await self._route(choice)
         except Exception:
             log.exception("handler failed on a %s event", incoming.channel)
             replies = [Reply(text=ERROR_TEXT, buttons=((MENU_BUTTON,),))]
         self.last_buttons.remember(incoming.channel, incoming.chat_id, replies)
         return replies
 
-    def _numbered_choice(self, incoming: Incoming) -> Incoming:
-        """On numbered-list channels a typed "2" presses the second button of the last reply."""
+    def _numbered_choice(self, incoming: Incoming) -> Incoming | Reply:
+        """On numbered-list channels a typed "2" presses the second button of the last reply;
+        a number that picks nothing is told so: it is not a question to answer or record.
+        (Longer digit strings, an ID number perhaps, go on to the secret check.)"""
         text = (incoming.text or "").strip()
-        if not (incoming.numbered_choices and text.isdigit()):
+        if not (incoming.numbered_choices and text.isdigit() and len(text) <= MAX_CHOICE_DIGITS):
             return incoming
         buttons = self.last_buttons.get(incoming.channel, incoming.chat_id)
         index = int(text) - 1
         if not 0 <= index < len(buttons):
-            return incoming
+            return no_such_choice(text, len(buttons))
         self.last_buttons.forget(incoming.channel, incoming.chat_id)  # spent: one press each
         return replace(incoming, text=None, button=buttons[index].payload)
 

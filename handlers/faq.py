@@ -28,8 +28,8 @@ NOT_THESE = "nf"  # payload: none of the suggestions fits
 SUGGEST_TEXT = "Có phải bạn muốn hỏi một trong các câu sau?"
 FALLBACK_TEXT = (
     "Xin lỗi, mình chưa chắc hiểu đúng câu hỏi của bạn nên không muốn trả lời sai. "
-    "Bạn có thể hỏi lại ngắn gọn hơn, chọn chủ đề trong menu bên dưới, "
-    "hoặc bấm “Liên hệ hỗ trợ” để được cán bộ hướng dẫn trực tiếp."
+    "Bạn có thể hỏi lại ngắn gọn hơn, hoặc chọn một chủ đề bên dưới, trong đó có "
+    f"“{HUMAN_BUTTON.label}” để được cán bộ hướng dẫn trực tiếp."
 )
 
 

@@ -24,9 +24,14 @@ MAX_RELATED = 3
 
 
 def label(text: str) -> str:
-    """A button label short enough to read on a phone."""
+    """A button label short enough to read on a phone, shortened between words."""
     text = " ".join(text.split())
-    return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1].rstrip() + "…"
+    if len(text) <= MAX_LABEL:
+        return text
+    kept = text[: MAX_LABEL - 1]
+    if text[MAX_LABEL - 1] != " " and " " in kept:  # the last word would be cut: drop it
+        kept = kept.rsplit(" ", 1)[0]
+    return kept.rstrip(" ,;:-–") + "…"
 
 
 def question_button(entry: Any, question_id: int | None = None) -> Button:

@@ -24,7 +24,9 @@ async def test_console_shows_numbered_choices_and_a_number_picks_one(
     await terminal.shows("Gõ một số từ 1 đến")
     terminal.type("2")
     assert "  2. Đăng nhập, mật khẩu và sự cố VNeID" in terminal.transcript
-    await terminal.shows("Chọn câu hỏi bạn quan tâm")  # the category it opened
+    category = await terminal.shows("Chọn câu hỏi bạn quan tâm")  # the category it opened
+    assert "Đăng nhập, mật khẩu và sự cố VNeID\n\nChọn câu hỏi" in terminal.transcript
+    assert "VNEID" not in category  # headings are shown as written, not upper-cased
 
 
 @pytest.fixture

@@ -53,6 +53,12 @@ async def test_citizens_cannot_use_admin_commands(say: Say) -> None:
         assert reply.text == "Lệnh này chỉ dành cho quản trị viên."
 
 
+async def test_id_tells_anyone_the_id_admins_are_listed_by(say: Say) -> None:
+    (reply,) = await say("/id", user="citizen")
+    assert "Mã của bạn trên kênh này: test:citizen" in reply.text
+    assert "admin.users" in reply.text
+
+
 def edit_a_question(faq_dir: Path) -> None:
     path = faq_dir / "vneid-su-co.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace(

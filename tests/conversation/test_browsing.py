@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from handlers.browse import PAGE_SIZE
+from handlers.replies import MAX_LABEL, question_button
 from tests.conversation.conftest import Say, payloads
 
 
@@ -45,3 +46,18 @@ async def test_unknown_button_and_unknown_category_get_the_clear_reply(say: Say)
     for payload in ("zz:1", "c:khong-con:1", "q:", "fb"):
         (reply,) = await say(press=payload)
         assert "Nút này đã cũ" in reply.text, payload
+
+
+async def test_long_question_titles_are_shortened_between_words(knowledge) -> None:
+    shortened = 0
+    for entry in knowledge.kb.entries.values():
+        question = " ".join(entry.question.split())
+        shown = question_button(entry).label
+        if shown == question:
+            continue
+        shortened += 1
+        kept = shown.removesuffix("…")
+        assert shown.endswith("…") and len(shown) <= MAX_LABEL
+        assert question.startswith(kept), shown
+        assert question[len(kept)] in " ,;:-–", shown  # the word before "…" is whole
+    assert shortened  # the shipped FAQ has questions longer than a label

@@ -23,7 +23,19 @@ async def test_numbers_are_plain_text_on_channels_with_real_buttons(say: Say) ->
     assert "category" not in replies[0].tags
 
 
-async def test_a_number_out_of_range_is_treated_as_text(say: Say) -> None:
+async def test_a_number_that_picks_nothing_is_told_so_and_not_recorded(
+    say: Say, storage
+) -> None:
     await say("/menu", numbered=True)
-    replies = await say("42", numbered=True)
-    assert "category" not in replies[0].tags
+    for number in ("99", "0"):
+        (reply,) = await say(number, numbered=True)
+        assert reply.text.startswith(f"Không có lựa chọn số {number}. Gõ một số từ 1 đến")
+    (reply,) = await say("2", numbered=True)  # the list shown is still the one to pick from
+    assert "category" in reply.tags
+    assert list(storage.db["questions"].rows) == []
+
+
+async def test_a_number_with_no_list_shown_points_to_the_menu(say: Say, storage) -> None:
+    (reply,) = await say("3", numbered=True)
+    assert "Số 3 không ứng với lựa chọn nào đang mở" in reply.text and "/menu" in reply.text
+    assert list(storage.db["questions"].rows) == []

@@ -62,6 +62,15 @@ async def test_an_off_topic_question_gets_an_honest_fallback(say: Say, storage: 
     assert questions(storage)[0]["outcome"] == "fallback"
 
 
+async def test_the_fallback_names_the_help_choice_as_listed_whether_pressed_or_typed(
+    say: Say,
+) -> None:
+    (reply,) = await say("giá vàng hôm nay bao nhiêu", numbered=True)
+    human = [b.label for b in reply.all_buttons() if b.payload == "lh"]
+    assert f"“{human[0]}”" in reply.text
+    assert "bấm" not in reply.text  # on Zalo and in the console the user types a number
+
+
 async def test_greetings_and_thanks_get_a_polite_reply_not_a_fallback(
     say: Say, storage: Storage
 ) -> None:

@@ -24,7 +24,7 @@ async def test_start_shows_a_greeting_and_a_numbered_menu_and_a_typed_number_ope
 
     zalo_api.send_text(CITIZEN, "2")
     category = (await zalo_api.wait_texts(CITIZEN, 3))[-1]
-    assert category.startswith("ĐĂNG NHẬP, MẬT KHẨU VÀ SỰ CỐ VNEID")
+    assert category.startswith("Đăng nhập, mật khẩu và sự cố VNeID\n")
     user = bot.storage.db["users"].get(("zalo_bot", CITIZEN))
     assert user["chat_id"] == CITIZEN and user["active"] == 1
 
@@ -35,7 +35,7 @@ async def test_a_question_is_answered_with_feedback_choices_and_a_number_records
     zalo_api.send_text(CITIZEN, "quen mat khau vneid thi lam sao")
     (answer,) = await zalo_api.wait_texts(CITIZEN, 1)
     question = bot.knowledge.kb.entries["quen-mat-khau"].question
-    assert answer.startswith(question.upper())
+    assert answer.startswith(question)
     assert "  1. 👍 Hữu ích" in answer
 
     zalo_api.send_text(CITIZEN, "1")

@@ -27,7 +27,7 @@ async def test_a_question_is_answered_quoting_its_message_and_a_number_picks_a_c
 
     assert await post(*zalo_oa.signed(zalo_oa.text_event(CITIZEN, "2", msg_id="q2"))) == 200
     category = (await zalo_oa.wait_texts(CITIZEN, 2))[-1]
-    assert category.startswith("ĐĂNG NHẬP, MẬT KHẨU VÀ SỰ CỐ VNEID")
+    assert category.startswith("Đăng nhập, mật khẩu và sự cố VNeID\n")
     assert zalo_oa.sends[-1].message["quote_message_id"] == "q2"
     assert bot.storage.db["users"].get(("zalo_oa", CITIZEN))["active"] == 1
 
