@@ -46,7 +46,7 @@ async def test_a_vague_question_gets_suggestions_that_lead_to_an_answer(
     assert questions(storage)[0]["outcome"] == "suggested"
 
     (answer,) = await say(press=choices[0])
-    assert f"entry:{choices[0][2:]}" in answer.tags
+    assert f"entry:{choices[0].split(':')[1]}" in answer.tags  # q:<entry>:<question id>
 
 
 async def test_rejecting_every_suggestion_gives_the_fallback(say: Say) -> None:

@@ -68,7 +68,7 @@ async def test_suggestion_button_leads_to_the_answer(
     choice = keyboard(suggestion)[0]
     telegram_api.press(CITIZEN, choice)
     answer = (await telegram_api.wait_messages(CITIZEN, 2))[-1]
-    entry = bot.knowledge.kb.entries[choice.removeprefix("q:")]
+    entry = bot.knowledge.kb.entries[choice.split(":")[1]]  # q:<entry>:<question id>
     assert answer["text"].startswith(f"<b>{entry.question}</b>")
 
 
