@@ -15,6 +15,7 @@ import signal
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
+from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.console import ConsoleChannel
 from bot.logging_setup import quiet_for_console
@@ -43,16 +44,22 @@ class App:
     """Everything one running bot is made of."""
 
     def __init__(
-        self, config: Config, knowledge: KnowledgeService | None = None, console: bool = False
+        self,
+        config: Config,
+        knowledge: KnowledgeService | None = None,
+        console: bool = False,
+        clock: Clock | None = None,
     ) -> None:
         """`knowledge` may be given to share one loaded knowledge base (tests, tools);
-        `console` serves the terminal only, whatever platforms are configured."""
+        `console` serves the terminal only, whatever platforms are configured; `clock`
+        times everything that waits (the outbox, reminders, retention, start-up retries)."""
+        self.clock = clock or SystemClock()
         self.config = config
         self.storage = Storage.open(config.storage.path, config.storage.retention_days)
         self.knowledge = knowledge or knowledge_from_config(config)
         self.services = Services(knowledge=self.knowledge, config=config, storage=self.storage)
         self.conversation = Conversation(self.services)
-        self.outbox = Outbox(retry=retry_policy(config))
+        self.outbox = Outbox(clock=self.clock, retry=retry_policy(config))
         self.console: ConsoleChannel | None = None
         self.channels: list[Component] = build_channels(self, console)
         self.components: list[Component] = build_components(self)
@@ -89,8 +96,8 @@ class App:
     async def _enforce_retention(self) -> None:
         """Question text older than the retention period goes even if the bot never restarts."""
         while True:
-            await asyncio.sleep(RETENTION_CHECK_SECONDS)
-            self.storage.purge_expired()
+            await self.clock.sleep(RETENTION_CHECK_SECONDS)
+            self.storage.purge_expired(self.clock.now())
 
 
 def knowledge_from_config(config: Config) -> KnowledgeService:
@@ -125,7 +132,9 @@ def build_channels(app: App, console: bool = False) -> list[Component]:
     if app.config.telegram.token:
         from bot.telegram_channel import TelegramChannel  # only loaded when configured
 
-        channels.append(TelegramChannel(app.config, app.conversation, app.outbox, app.storage))
+        channels.append(
+            TelegramChannel(app.config, app.conversation, app.outbox, app.storage, app.clock)
+        )
     if app.config.zalo_bot.token:
         from bot.zalo_bot_channel import ZaloBotChannel
 
@@ -153,7 +162,7 @@ def build_components(app: App) -> list[Component]:
         return []
     from scheduler.app import Officials
 
-    officials = Officials.from_config(app.config, app.storage.db, app.outbox)
+    officials = Officials.from_config(app.config, app.storage.db, app.outbox, app.clock)
     app.services.extras["officials"] = officials
     return [officials]
 

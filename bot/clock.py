@@ -61,6 +61,10 @@ class ManualClock:
         heapq.heappush(self._sleepers, (self._elapsed + seconds, next(self._seq), future))
         await future
 
+    def sleepers(self) -> int:
+        """How many tasks wait on this clock (a spec waits for one before moving time)."""
+        return sum(1 for _, _, future in self._sleepers if not future.done())
+
     async def advance(self, seconds: float) -> None:
         """Move time forward, waking each sleeper at its own moment and letting it run."""
         target = self._elapsed + seconds

@@ -42,6 +42,7 @@ from bot.channel_kit import (
     secret_refusal,
     webhook_secret,
 )
+from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError
 from bot.outbox import Blocked, Outbox, Refused, RetryLater, TemporaryFailure, Unconfirmed
 from bot.storage import Storage
@@ -199,10 +200,13 @@ class TelegramChannel:
         conversation: Conversation,
         outbox: Outbox,
         storage: Storage | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        """`clock` times the waits for an unreachable Bot API at start."""
         self.config = config
         self.conversation = conversation
         self.outbox = outbox
+        self.clock = clock or SystemClock()
         self.responder = Responder(CHANNEL, conversation, outbox, storage)
         self.mode = receive_mode(config, CHANNEL)
         self.secret_token = webhook_secret(config, CHANNEL)
@@ -260,7 +264,7 @@ class TelegramChannel:
             except NetworkError as exc:
                 log.warning("không kết nối được Telegram Bot API (%s); thử lại sau %.0f s",
                             exc, delay)
-                await asyncio.sleep(delay)
+                await self.clock.sleep(delay)
                 delay = min(delay * 2, STARTUP_RETRY_MAX)
             except Exception as exc:  # it answered, but not as Telegram does
                 raise ChannelStartError(await self._odd_get_me(exc)) from exc

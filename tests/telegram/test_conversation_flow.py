@@ -101,3 +101,14 @@ async def test_users_are_served_concurrently_and_each_in_order(
         help_reply, menu = await telegram_api.wait_messages(user, 2)
         assert "/lienhe" in help_reply["text"]
         assert "c:vneid-su-co:1" in keyboard(menu)
+
+
+async def test_one_users_messages_are_answered_in_order_even_if_the_first_is_slower(
+    bot: App, telegram_api: FakeTelegram
+) -> None:
+    telegram_api.delay("sendChatAction", 0.5)  # the first "typing…" takes Telegram a while
+    telegram_api.send_text(604, "/help")
+    telegram_api.send_text(604, "/menu")
+    help_reply, menu = await telegram_api.wait_messages(604, 2)
+    assert "/lienhe" in help_reply["text"]
+    assert "c:vneid-su-co:1" in keyboard(menu)

@@ -4,32 +4,49 @@ an outage is waited out."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from bot.app import App
 from bot.channel_kit import ChannelStartError
+from bot.clock import ManualClock
+from bot.config import Config
+from bot.telegram_channel import STARTUP_RETRY_FIRST
+from knowledge.service import KnowledgeService
 from tests.channels import FAST_OUTBOX
 from tests.fakes.local_server import free_port
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 
+@pytest.fixture
+def telegram_app(
+    make_config: Callable[..., Config], knowledge: KnowledgeService
+) -> Callable[..., App]:
+    """A bot with Telegram configured by `settings`, not started."""
+
+    def make(clock: ManualClock | None = None, **settings: Any) -> App:
+        return App(make_config(**FAST_OUTBOX, **settings), knowledge, clock=clock)
+
+    return make
+
+
 async def test_a_token_telegram_rejects_stops_the_start_with_a_clear_message(
-    make_config, telegram_api: FakeTelegram
+    telegram_app: Callable[..., App], telegram_api: FakeTelegram
 ) -> None:
-    app = App(make_config(telegram__token="123:wrong-token",
-                          telegram__base_url=telegram_api.base_url, **FAST_OUTBOX))
+    app = telegram_app(telegram__token="123:wrong-token",
+                       telegram__base_url=telegram_api.base_url)
     with pytest.raises(ChannelStartError, match=r"từ chối telegram\.token"):
         await app.start()
     await app.stop()
 
 
 async def test_a_get_me_answer_missing_required_fields_is_one_line_naming_the_server(
-    make_config, telegram_api: FakeTelegram
+    telegram_app: Callable[..., App], telegram_api: FakeTelegram
 ) -> None:
     telegram_api.answer_unreadably("getMe", {"id": 5, "username": "gia_lap_bot"}, times=5)
-    app = App(make_config(telegram__token=TOKEN, telegram__base_url=telegram_api.base_url,
-                          **FAST_OUTBOX))
+    app = telegram_app(telegram__token=TOKEN, telegram__base_url=telegram_api.base_url)
     with pytest.raises(ChannelStartError) as refused:
         await app.start()
     await app.stop()
@@ -40,17 +57,20 @@ async def test_a_get_me_answer_missing_required_fields_is_one_line_naming_the_se
 
 
 async def test_the_bot_waits_for_an_unreachable_bot_api_and_starts_when_it_answers(
-    make_config, monkeypatch
+    telegram_app: Callable[..., App],
 ) -> None:
-    monkeypatch.setattr("bot.telegram_channel.STARTUP_RETRY_FIRST", 0.05)
     port = free_port()
-    api = FakeTelegram(port=port)
-    app = App(make_config(telegram__token=TOKEN, telegram__poll_timeout=1, **FAST_OUTBOX,
-                          telegram__base_url=f"http://127.0.0.1:{port}/bot"))
+    clock = ManualClock()
+    app = telegram_app(clock, telegram__token=TOKEN, telegram__poll_timeout=1,
+                       telegram__base_url=f"http://127.0.0.1:{port}/bot")
     starting = asyncio.create_task(app.start())
-    await asyncio.sleep(0.2)
-    assert not starting.done()  # still retrying getMe
-    async with api:
-        await asyncio.wait_for(starting, timeout=5)
-        assert any(call.method == "getMe" for call in api.calls)
+    for _ in range(300):  # the first getMe finds nobody listening: a retry is planned
+        if clock.sleepers():
+            break
+        await asyncio.sleep(0.01)
+    assert clock.sleepers() and not starting.done()  # waiting on the bot's clock
+    async with FakeTelegram(port=port) as api:
+        await clock.advance(STARTUP_RETRY_FIRST)
+        await asyncio.wait_for(starting, timeout=STARTUP_RETRY_FIRST / 2)  # no real wait
+        assert [call.method for call in api.calls][:1] == ["getMe"]
         await app.stop()
