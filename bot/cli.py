@@ -80,7 +80,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return EXIT_USAGE
         for line in sys.stdin:  # one result per line, blank ones too, so outputs line up
-            question = line.rstrip("\n")
+            question = line.rstrip("\r\n")
             print(json.dumps(_as_json(question, service.match(question)), ensure_ascii=False),
                   flush=True)
         return EXIT_OK

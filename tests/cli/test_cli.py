@@ -70,7 +70,7 @@ def test_ask_prints_one_json_object(capsys):
 
 
 def test_ask_json_answers_every_stdin_line_blank_ones_too_and_echoes_it(monkeypatch, capsys):
-    monkeypatch.setattr(sys, "stdin", io.StringIO("quên mật khẩu vneid\n\nthời tiết hôm nay\n"))
+    monkeypatch.setattr(sys, "stdin", io.StringIO("quên mật khẩu vneid\r\n\nthời tiết hôm nay\n"))
     assert main(["ask", "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [(line["question"], line["outcome"]) for line in lines] == [
