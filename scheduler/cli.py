@@ -46,5 +46,6 @@ def add_tasks_commands(commands: argparse._SubParsersAction) -> None:
     tasks = commands.add_parser("tasks", help="kiểm tra tệp đơn vị, tổ công tác và nhiệm vụ")
     sub = tasks.add_subparsers(dest="tasks_command", metavar="LỆNH", required=True)
     check = sub.add_parser("check", help="kiểm tra các tệp nhắc việc, in lỗi dạng tệp:dòng: lỗi")
-    check.add_argument("files", nargs="*", type=Path, help="tệp YAML (mặc định: scheduler.files)")
+    check.add_argument("files", nargs="*", type=Path, metavar="TỆP",
+                       help="tệp YAML (mặc định: scheduler.files)")
     check.set_defaults(func=cmd_tasks_check)

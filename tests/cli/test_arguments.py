@@ -3,6 +3,7 @@ wherever it is put, output that lines up with input, help in one language."""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,13 @@ def test_help_and_errors_speak_vietnamese_only(capsys):
 def test_every_command_describes_itself_in_its_own_help():
     for name, parser, _ in subcommand_parsers(build_parser()):
         assert parser.description, f"'troly06 {name} --help' has no description"
+
+
+def test_every_placeholder_in_help_is_named_in_vietnamese():
+    parsers = [("", build_parser())] + [(name, sub) for name, sub, _ in
+                                        subcommand_parsers(build_parser())]
+    unnamed = [f"troly06 {name}: {action.dest}" for name, parser in parsers
+               for action in parser._actions
+               if action.nargs != 0 and action.metavar is None
+               and not isinstance(action, argparse._SubParsersAction)]
+    assert unnamed == []
