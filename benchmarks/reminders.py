@@ -29,12 +29,12 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.clock import ManualClock
 from bot.outbox import INTERACTIVE, SENT, Outbox, Outcome, Outgoing
 from bot.storage import open_database
 from bot.telegram_channel import TelegramSender
+from bot.telegram_request import AiohttpRequest
 from handlers.types import Reply
 from scheduler.policy import ReminderPolicy
 from scheduler.service import ReminderService
@@ -100,7 +100,7 @@ async def run(members: int, scale: float) -> dict[str, float]:
     fake = RateLimitedTelegram(global_per_second=30 * scale, per_chat_interval=1.0)
     await fake.start()
     bot = Bot(TOKEN, base_url=fake.base_url,
-              request=HTTPXRequest(connection_pool_size=32, pool_timeout=10))
+              request=AiohttpRequest(connection_pool_size=32, pool_timeout=10))
     await bot.initialize()
     rate = 25 * scale
     outbox = Outbox()

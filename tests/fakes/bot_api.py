@@ -23,6 +23,7 @@ from tests.fakes.local_server import LocalServer
 class Call:
     method: str
     params: dict[str, Any]
+    client_port: int | None = None  # the client's end of the connection: reuse shows here
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ class BotApiServer(LocalServer):
             return api_error(401, "Unauthorized")
         method = request.match_info["method"]
         params = await self._params(request)
-        self.calls.append(Call(method, params))
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        self.calls.append(Call(method, params, peer[1] if peer else None))
         delays = self._delays.get(method)
         if delays:
             with contextlib.suppress(TimeoutError):

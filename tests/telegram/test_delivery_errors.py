@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 from telegram import Bot
-from telegram.request import HTTPXRequest
 
 from bot.app import App
 from bot.outbox import TemporaryFailure, Unconfirmed
 from bot.telegram_channel import TelegramSender
+from bot.telegram_request import AiohttpRequest
 from handlers.types import Reply
 from tests.fakes.local_server import free_port
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
@@ -67,11 +67,13 @@ async def test_a_reply_accepted_with_an_unreadable_answer_is_not_sent_again(
 async def test_only_a_send_that_surely_did_not_leave_is_worth_retrying(
     telegram_api: FakeTelegram,
 ) -> None:
-    nobody_listens = Bot(TOKEN, base_url=f"http://127.0.0.1:{free_port()}/bot")
-    with pytest.raises(TemporaryFailure):
-        await TelegramSender(nobody_listens).send(str(CITIZEN), Reply("Xin chào"))
+    async with AiohttpRequest() as request:
+        nobody_listens = Bot(TOKEN, base_url=f"http://127.0.0.1:{free_port()}/bot",
+                             request=request)
+        with pytest.raises(TemporaryFailure):
+            await TelegramSender(nobody_listens).send(str(CITIZEN), Reply("Xin chào"))
     telegram_api.delay("sendMessage", 2.0)
-    impatient = Bot(TOKEN, base_url=telegram_api.base_url,
-                    request=HTTPXRequest(read_timeout=0.2))
-    with pytest.raises(Unconfirmed):  # sent, but no answer in time: it may have arrived
-        await TelegramSender(impatient).send(str(CITIZEN), Reply("Xin chào"))
+    async with AiohttpRequest(read_timeout=0.2) as request:
+        impatient = Bot(TOKEN, base_url=telegram_api.base_url, request=request)
+        with pytest.raises(Unconfirmed):  # sent, but no answer in time: it may have arrived
+            await TelegramSender(impatient).send(str(CITIZEN), Reply("Xin chào"))
