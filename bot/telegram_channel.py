@@ -60,6 +60,9 @@ ALLOWED_UPDATES = ["message", "callback_query"]
 # Updates handled at once. Handling is CPU work (matching, SQLite) between a few awaits, so
 # more in flight only adds bookkeeping: 256 measured slower than 16 (benchmarks/README.md).
 CONCURRENT_UPDATES = 16
+# Seconds an answer may take before "typing…" is shown: a reply within about half a second
+# feels immediate, a longer silence makes people wonder whether the bot heard them.
+TYPING_AFTER = 0.5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # official links would crowd the answer
 # Causes of a PTB NetworkError that mean the request never left (safe to send again); a
 # TelegramError cause is an error answer PTB could not parse: Telegram refused it.
@@ -307,18 +310,34 @@ class TelegramChannel:
             log.warning("setMyCommands failed: %s", exc)
 
     async def _on_update(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
-        """Handle one update: answer the button press, show typing, queue the replies."""
+        """Handle one update: answer the button press, queue the replies (showing typing
+        if that takes a noticeable time)."""
         incoming = to_incoming(update)
         if incoming is None:
             log.warning("update %s skipped: nothing a conversation can handle", update.update_id)
             return
         if update.callback_query is not None:
             await self._quietly(update.callback_query.answer())
-        async with self._locks.hold(incoming.user_id):
-            await self._quietly(
-                self.application.bot.send_chat_action(int(incoming.chat_id), ChatAction.TYPING)
-            )
+        async with self._typing_if_slow(incoming.chat_id), self._locks.hold(incoming.user_id):
             await self.responder.answer(incoming)
+
+    @contextlib.asynccontextmanager
+    async def _typing_if_slow(self, chat_id: str) -> AsyncIterator[None]:
+        """Show "typing…" only if the replies are not queued within TYPING_AFTER seconds.
+
+        Most answers are queued within milliseconds; a sendChatAction for each doubled the
+        Bot API calls per question for an indicator nobody would have seen.
+        """
+        shown: list[asyncio.Task[None]] = []
+        typing = self.application.bot.send_chat_action
+        timer = asyncio.get_running_loop().call_later(TYPING_AFTER, lambda: shown.append(
+            asyncio.create_task(self._quietly(typing(int(chat_id), ChatAction.TYPING)))))
+        try:
+            yield
+        finally:
+            timer.cancel()
+            for task in shown:  # an indicator landing after the answer would linger 5 s
+                task.cancel()
 
     @staticmethod
     async def _quietly(call: Any) -> None:

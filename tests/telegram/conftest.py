@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from pathlib import Path
@@ -12,6 +13,13 @@ import yaml
 
 from bot.app import knowledge_from_config
 from bot.config import Config
+from bot.outbox import Outbox
+from bot.storage import Storage
+from bot.telegram_channel import TYPING_AFTER, TelegramChannel
+from handlers.conversation import Conversation
+from handlers.router import Router, Services
+from handlers.routers import ROUTERS
+from handlers.types import Reply
 from knowledge.service import KnowledgeService
 from tests.channels import FAST_OUTBOX
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
@@ -38,6 +46,32 @@ def bot_config(
         **bot_settings,
     }
     return make_config(**settings)
+
+
+SLOW_COMMAND = "cham"
+
+
+@pytest.fixture
+async def slow_bot(bot_config: Config, knowledge: KnowledgeService) -> AsyncIterator[None]:
+    """The Telegram channel with one more command, /cham, whose answer takes noticeably
+    longer than TYPING_AFTER (as a matcher on a huge knowledge base might)."""
+    slow = Router("slow")
+
+    @slow.command(SLOW_COMMAND)
+    async def answer_slowly(_: object) -> list[Reply]:
+        await asyncio.sleep(TYPING_AFTER + 0.5)
+        return [Reply(text="Xong rồi.")]
+
+    storage = Storage.open(bot_config.storage.path)
+    services = Services(knowledge, bot_config, storage)
+    outbox = Outbox()
+    channel = TelegramChannel(bot_config, Conversation(services, [slow, *ROUTERS]), outbox,
+                              storage)
+    await outbox.start()
+    await channel.start()
+    yield
+    await channel.stop()
+    await outbox.stop()
 
 
 LONG_ENTRY_ID = "tra-loi-rat-dai"

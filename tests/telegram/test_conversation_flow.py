@@ -26,7 +26,6 @@ async def test_start_menu_category_question_answer_feedback(
     assert "Xin chào Lan!" in greeting["text"]
     assert greeting["parse_mode"] == "HTML"
     assert "c:vneid-su-co:1" in keyboard(menu)
-    assert telegram_api.sent("sendChatAction", CITIZEN)[0]["action"] == "typing"
 
     telegram_api.press(CITIZEN, "c:vneid-su-co:1")
     category = (await telegram_api.wait_messages(CITIZEN, 3))[-1]
