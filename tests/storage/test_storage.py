@@ -14,6 +14,8 @@ def test_opening_creates_the_folder_the_tables_and_wal(tmp_path: Path) -> None:
     assert path.exists()
     assert {"users", "questions", "feedback", "schema_versions"} <= set(storage.db.table_names())
     assert storage.db.journal_mode == "wal"
+    normal = 1  # no fsync per commit: safe with WAL, see open_database
+    assert storage.db.execute("PRAGMA synchronous").fetchone()[0] == normal
     assert storage.db["schema_versions"].get(COMPONENT)["version"] == len(MIGRATIONS)
 
 
