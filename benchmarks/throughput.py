@@ -153,6 +153,15 @@ def profiled(command: Command, folder: Path) -> Command:
     return under_cprofile
 
 
+async def started_or_exited(fake: AnsweringFake, bot: subprocess.Popen[bytes]) -> None:
+    """Wait until the bot polls or sets its webhook; fail at once if it exited."""
+    deadline = time.monotonic() + START_TIMEOUT
+    while not fake.ready.is_set():
+        if bot.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the bot did not start (exit status {bot.returncode})")
+        await asyncio.sleep(0.1)
+
+
 class Citizens:
     """Offers questions to the bot, each from a new citizen, and times the answers."""
 
@@ -202,7 +211,7 @@ async def measure(label: str, command: Command, mode: str, updates: int, in_flig
                 bot = subprocess.Popen(command(Path(tmp), fake, mode, port), cwd=tmp, env=env,
                                        stdout=output, stderr=subprocess.STDOUT)
             try:
-                await asyncio.wait_for(fake.ready.wait(), START_TIMEOUT)
+                await started_or_exited(fake, bot)
                 citizens = Citizens(fake, mode, port, session)
                 await citizens.ask_all([texts[i % len(texts)] for i in range(warm_up)],
                                        in_flight)
@@ -224,33 +233,36 @@ async def measure(label: str, command: Command, mode: str, updates: int, in_flig
     return Result(label, mode, updates, seconds, cpu, latencies, rss, peak)
 
 
-def report(results: list[Result]) -> None:
-    print("| bot | mode | updates/s | CPU ms/update | p50 ms | p95 ms | p99 ms | RSS MB "
-          "(peak) | vs echo: updates/s, CPU |")
-    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    echo = {r.mode: r for r in results if r.label == "echo"}
-    for r in results:
-        base = echo.get(r.mode)
-        ratio = (f"{r.per_second / base.per_second:.2f}× / {r.cpu_ms / base.cpu_ms:.2f}×"
-                 if base is not None and r is not base else "")
-        print(f"| {r.label} | {r.mode} | {r.per_second:.0f} | {r.cpu_ms:.2f} | "
-              f"{r.latency_ms(50):.1f} | {r.latency_ms(95):.1f} | {r.latency_ms(99):.1f} | "
-              f"{r.rss_mb:.0f} ({r.peak_rss_mb:.0f}) | {ratio} |", flush=True)
+HEADER = ("| bot | mode | updates/s | CPU ms/update | p50 ms | p95 ms | p99 ms | RSS MB (peak) "
+          "| vs echo: updates/s, CPU |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: "
+          "| ---: |")
 
 
-async def run(args: argparse.Namespace) -> list[Result]:
+def row(r: Result, echo: Result | None) -> str:
+    """One table row; beside the echo bot of the same run and mode, the ratios to it."""
+    ratio = (f"{r.per_second / echo.per_second:.2f}× / {r.cpu_ms / echo.cpu_ms:.2f}×"
+             if echo is not None and r is not echo else "")
+    return (f"| {r.label} | {r.mode} | {r.per_second:.0f} | {r.cpu_ms:.2f} | "
+            f"{r.latency_ms(50):.1f} | {r.latency_ms(95):.1f} | {r.latency_ms(99):.1f} | "
+            f"{r.rss_mb:.0f} ({r.peak_rss_mb:.0f}) | {ratio} |")
+
+
+async def run(args: argparse.Namespace) -> None:
+    """Every bot in every mode, `--runs` times, each row printed as soon as it is measured."""
     modes = ["polling", "webhook"] if args.mode == "both" else [args.mode]
     commands: dict[str, Command] = {"echo": echo_command, "troly06": troly06_command}
     if args.profile:
         commands["troly06"] = profiled(troly06_command, args.profile)
     bots = [(label, commands[label]) for label in args.bots.split(",")]
-    results = []
+    print(HEADER, flush=True)
     for _ in range(args.runs):
         for mode in modes:
+            echo = None
             for label, command in bots:
-                results.append(await measure(label, command, mode, args.updates,
-                                             args.in_flight, args.warm_up))
-    return results
+                result = await measure(label, command, mode, args.updates, args.in_flight,
+                                       args.warm_up)
+                echo = result if label == "echo" else echo
+                print(row(result, echo), flush=True)
 
 
 def main() -> None:
@@ -264,7 +276,7 @@ def main() -> None:
     parser.add_argument("--bots", default="echo,troly06", help="echo, troly06 or both")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="run troly06 under cProfile, statistics into DIR")
-    report(asyncio.run(run(parser.parse_args())))
+    asyncio.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

@@ -112,12 +112,14 @@ class FakeTelegram(BotApiServer):
     # -- HTTP ------------------------------------------------------------------------------
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
-        """PTB posts form bodies with some fields JSON-encoded, or JSON for a few calls."""
+        """Form or JSON bodies, as Telegram takes both; PTB encodes some fields as JSON
+        inside either (a JSON body's chat_id is the string "42"), decoded here."""
         if request.content_type == "application/json":
-            return await request.json()
-        form = await request.post()
-        return {key: json.loads(value) if key in JSON_FIELDS else value
-                for key, value in form.items()}
+            fields = await request.json()
+        else:
+            fields = dict(await request.post())
+        return {key: json.loads(value) if key in JSON_FIELDS and isinstance(value, str)
+                else value for key, value in fields.items()}
 
     async def _api_getMe(self, params: dict) -> web.Response:
         return api_ok(BOT_USER)
