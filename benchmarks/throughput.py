@@ -85,6 +85,7 @@ class Result:
     latencies: list[float]
     rss_mb: float
     peak_rss_mb: float
+    driver_cpu_seconds: float  # this process: the fake Bot API and the citizens
 
     @property
     def per_second(self) -> float:
@@ -93,6 +94,10 @@ class Result:
     @property
     def cpu_ms(self) -> float:
         return self.cpu_seconds * 1000 / self.updates
+
+    @property
+    def driver_cpu_ms(self) -> float:
+        return self.driver_cpu_seconds * 1000 / self.updates
 
     def latency_ms(self, percent: int) -> float:
         return statistics.quantiles(self.latencies, n=100)[percent - 1] * 1000
@@ -216,10 +221,12 @@ async def measure(label: str, command: Command, mode: str, updates: int, in_flig
                 await citizens.ask_all([texts[i % len(texts)] for i in range(warm_up)],
                                        in_flight)
                 cpu_before, started = process_cpu_seconds(bot.pid), time.perf_counter()
+                driver_before = time.process_time()
                 latencies = await citizens.ask_all(
                     [texts[i % len(texts)] for i in range(updates)], in_flight)
                 seconds = time.perf_counter() - started
                 cpu = process_cpu_seconds(bot.pid) - cpu_before
+                driver = time.process_time() - driver_before
                 rss, peak = process_rss_mb(bot.pid)
             except BaseException:
                 print(log.read_text(encoding="utf-8", errors="replace")[-3000:], file=sys.stderr)
@@ -230,12 +237,12 @@ async def measure(label: str, command: Command, mode: str, updates: int, in_flig
                     bot.wait(10)
                 if bot.poll() is None:
                     bot.kill()
-    return Result(label, mode, updates, seconds, cpu, latencies, rss, peak)
+    return Result(label, mode, updates, seconds, cpu, latencies, rss, peak, driver)
 
 
 HEADER = ("| bot | mode | updates/s | CPU ms/update | p50 ms | p95 ms | p99 ms | RSS MB (peak) "
-          "| vs echo: updates/s, CPU |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: "
-          "| ---: |")
+          "| vs echo: updates/s, CPU | driver CPU ms/update |\n"
+          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 
 
 def row(r: Result, echo: Result | None) -> str:
@@ -244,7 +251,7 @@ def row(r: Result, echo: Result | None) -> str:
              if echo is not None and r is not echo else "")
     return (f"| {r.label} | {r.mode} | {r.per_second:.0f} | {r.cpu_ms:.2f} | "
             f"{r.latency_ms(50):.1f} | {r.latency_ms(95):.1f} | {r.latency_ms(99):.1f} | "
-            f"{r.rss_mb:.0f} ({r.peak_rss_mb:.0f}) | {ratio} |")
+            f"{r.rss_mb:.0f} ({r.peak_rss_mb:.0f}) | {ratio} | {r.driver_cpu_ms:.2f} |")
 
 
 async def run(args: argparse.Namespace) -> None:
