@@ -157,14 +157,19 @@ def _console(app: App) -> ConsoleChannel:
 
 
 def build_components(app: App) -> list[Component]:
-    """Background features that are not channels (e.g. the reminder timer)."""
+    """Background features that are not channels (the broadcast sender, the reminder timer)."""
+    from bot.broadcast import Broadcasts, BroadcastSender
+
+    broadcasts = Broadcasts(app.storage, app.config)
+    app.services.extras["broadcasts"] = broadcasts
+    components: list[Component] = [BroadcastSender(broadcasts, app.outbox)]
     if not app.config.scheduler.enabled:
-        return []
+        return components
     from scheduler.app import Officials
 
     officials = Officials.from_config(app.config, app.storage.db, app.outbox, app.clock)
     app.services.extras["officials"] = officials
-    return [officials]
+    return [*components, officials]
 
 
 async def run(config: Config, console: bool = False) -> None:

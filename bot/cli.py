@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.app import knowledge_from_config, run
+from bot.broadcast import BroadcastError
+from bot.broadcast_cli import add_broadcast_commands
 from bot.channel_kit import ChannelStartError
 from bot.cli_args import VietnameseParser, iso_date, positive_int, share_config_option
 from bot.config import ConfigError, load_config
@@ -250,13 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "dù cấu hình có kênh nào hay không.",
     ).set_defaults(func=cmd_chat)
     add_tasks_commands(commands)
+    add_broadcast_commands(commands)
     share_config_option(parser)
     return parser
 
 
 LIBRARY_ERRORS = (
     ConfigError, KnowledgeLoadError, SynonymError, DatasetError, ChannelStartError, NoRunningBot,
-    OSError,
+    OSError, BroadcastError,
 )
 
 

@@ -106,6 +106,16 @@ def signal_reload(path: Path) -> int:
     return pid
 
 
+def running_bot(path: Path) -> int | None:
+    """The process id of the bot recorded in `path` if it is running, else None (for
+    commands that only tell the admin whether their change will be picked up now)."""
+    try:
+        pid = _recorded_pid(path)
+    except NoRunningBot:
+        return None
+    return pid if _is_the_bot(pid) else None
+
+
 def _recorded_pid(path: Path) -> int:
     try:
         text = path.read_text(encoding="utf-8").strip()

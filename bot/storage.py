@@ -159,6 +159,17 @@ class Storage:
                 [int(active), channel, user_id],
             )
 
+    def set_opted_in(self, channel: str, user_id: str, opted_in: bool) -> bool:
+        """Record a citizen's choice to receive broadcasts (/nhanthongbao, /huythongbao);
+        returns False when it was already so (or the user never wrote)."""
+        with self.db.conn:
+            cursor = self.db.execute(
+                """UPDATE users SET opted_in = ?
+                   WHERE channel = ? AND user_id = ? AND opted_in != ?""",
+                [int(opted_in), channel, user_id, int(opted_in)],
+            )
+        return cursor.rowcount == 1
+
     def record_question(
         self,
         channel: str,

@@ -7,7 +7,7 @@ unique across features; text handlers run in this order until one answers, so th
 
 from __future__ import annotations
 
-from handlers import admin, browse, faq, officials, smalltalk, start
+from handlers import admin, broadcast, browse, faq, officials, smalltalk, start
 from handlers.router import Router
 
 ROUTERS: list[Router] = [
@@ -15,6 +15,7 @@ ROUTERS: list[Router] = [
     browse.router,
     officials.router,
     admin.router,
+    broadcast.router,
     smalltalk.router,
     faq.router,  # last: answers every remaining text
 ]

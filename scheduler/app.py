@@ -22,7 +22,14 @@ from bot.yaml_lines import Problem
 from scheduler.model import Recurrence, TaskDef
 from scheduler.policy import ReminderPolicy
 from scheduler.service import ReminderService
-from scheduler.store import CHAT, ensure_schema, load_files_into, task_record, upsert_task
+from scheduler.store import (
+    CHAT,
+    ensure_schema,
+    load_files_into,
+    resolve_target,
+    task_record,
+    upsert_task,
+)
 from scheduler.timer import ReminderTimer
 
 log = logging.getLogger(__name__)
@@ -105,14 +112,8 @@ class Officials:
         return task_id
 
     def resolve_target(self, text: str) -> str | None:
-        """The group or unit an admin means: its id, or a group's join code in any case
-        (the code is what admins see and hand out; ids live in the files)."""
-        if self._exists("work_groups", text) or self._exists("units", text):
-            return text
-        row = self.db.execute(
-            "SELECT id FROM work_groups WHERE join_code = ?", [text.strip().upper()]
-        ).fetchone()
-        return row[0] if row else None
+        """The group or unit an admin means (see scheduler.store.resolve_target)."""
+        return resolve_target(self.db, text)
 
     def _exists(self, table: str, ident: str) -> bool:
         return (

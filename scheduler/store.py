@@ -162,6 +162,18 @@ def upsert_task(db: sqlite_utils.Database, record: dict) -> None:
     db["tasks"].upsert(record, pk="id")
 
 
+def resolve_target(db: sqlite_utils.Database, text: str) -> str | None:
+    """The group or unit an admin means: its id, or a group's join code in any case
+    (the code is what admins see and hand out; ids live in the files)."""
+    for table in ("work_groups", "units"):
+        if db.execute(f"SELECT 1 FROM {table} WHERE id = ?", [text]).fetchone() is not None:
+            return text
+    row = db.execute(
+        "SELECT id FROM work_groups WHERE join_code = ?", [text.strip().upper()]
+    ).fetchone()
+    return row[0] if row else None
+
+
 def groups_under(db: sqlite_utils.Database, unit_ids: Iterable[str]) -> set[str]:
     """Every group attached to these units or to any unit below them."""
     ids = list(unit_ids)

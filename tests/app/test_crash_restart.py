@@ -19,11 +19,11 @@ import yaml
 
 from tests.fakes.rate_limited_telegram import RateLimitedTelegram
 from tests.fakes.telegram_api import TOKEN
+from tests.processes import start_bot
 from tests.roster_files import DUE_NOW, JOIN_CODE, TASK_TITLE, write_roster
 
 OFFICIALS = 30
 FIRST_CHAT = 70_000
-TROLY06 = Path(sys.executable).with_name("troly06")  # the installed console script
 RESUME_LIMIT = 5.0  # seconds from the restarted bot's getMe until reminders flow again
 
 
@@ -36,15 +36,6 @@ def bot_config(folder: Path, api: RateLimitedTelegram) -> Path:
         "scheduler": {"files": [str(write_roster(folder))], **DUE_NOW},
     }, allow_unicode=True), encoding="utf-8")  # fmt: skip
     return config
-
-
-async def start_bot(config: Path, log: Path) -> asyncio.subprocess.Process:
-    """`troly06 run` as an operator starts it; its output goes to `log` for post-mortems."""
-    with log.open("ab") as out:
-        return await asyncio.create_subprocess_exec(
-            str(TROLY06), "run", "--config", str(config),
-            stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=out,
-        )  # fmt: skip
 
 
 def reminders(api: RateLimitedTelegram) -> Counter[str]:
