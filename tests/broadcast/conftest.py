@@ -1,12 +1,14 @@
 """Broadcast fixtures: the engine on a temporary database with Telegram and Zalo Bot
-enabled, a conversation that reaches it, and citizens who opted in."""
+enabled, a conversation that reaches it, and citizens who opted in; for the sending specs,
+the whole bot on the fake Bot API as the Telegram specs run it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from bot.broadcast import Broadcasts
 from bot.config import Config
@@ -15,8 +17,11 @@ from handlers.conversation import Conversation
 from handlers.router import Services
 from handlers.types import Incoming, Reply
 from knowledge.service import KnowledgeService
-from tests.channels import FAST_OUTBOX
-from tests.fakes.telegram_api import TOKEN, FakeTelegram
+from scheduler.files import load_roster
+from scheduler.store import join_by_code, join_by_phone, sync_roster
+from tests.fakes.telegram_api import TOKEN
+from tests.scheduler.conftest import LEVELS, ROSTER_YAML, TZ
+from tests.telegram.conftest import bot_config, telegram_api  # noqa: F401 (fixtures)
 
 ADMIN = "telegram:1"
 Say = Callable[..., Awaitable[list[Reply]]]
@@ -64,17 +69,15 @@ def opt_in(storage: Storage, channel: str, *users: str) -> None:
         storage.set_opted_in(channel, user, True)
 
 
-@pytest.fixture
-async def telegram_api() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as api:
-        yield api
-
-
-@pytest.fixture
-def bot_config(
-    make_config: Callable[..., Config], telegram_api: FakeTelegram, bot_settings: dict[str, Any]
-) -> Config:
-    """The whole bot on the fake Bot API (the `bot` fixture runs it)."""
-    return make_config(telegram__token=TOKEN, telegram__base_url=telegram_api.base_url,
-                       telegram__poll_timeout=1, scheduler__enabled=False, **FAST_OUTBOX,
-                       **bot_settings)
+def working_groups(db: sqlite_utils.Database, folder: Path, chats: Mapping[str, str]) -> None:
+    """The scheduler's example roster (a city, a ward, a residential group; five officials),
+    each official on Telegram in the chat `chats` gives for their phone; An (0900000002)
+    also joined the residential group's by code, so An is in two groups."""
+    roster_file = folder / "roster.yaml"
+    roster_file.write_text(ROSTER_YAML, encoding="utf-8")
+    roster, problems = load_roster([roster_file], LEVELS, tz=TZ)
+    assert roster is not None, [str(p) for p in problems]
+    sync_roster(db, roster)
+    for phone, chat in chats.items():
+        join_by_phone(db, phone, "telegram", chat)
+    join_by_code(db, "TDP1BD06", "telegram", chats["0900000002"], "An")

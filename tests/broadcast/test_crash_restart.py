@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -40,6 +41,12 @@ def config_file(folder: Path, api: RateLimitedTelegram) -> Path:
 def received(api: RateLimitedTelegram) -> Counter[str]:
     """Broadcast messages Telegram accepted, per chat."""
     return Counter(chat for chat, text in api.accepted_texts if TEXT in text)
+
+
+def accepted_at(api: RateLimitedTelegram) -> list[float]:
+    """When Telegram accepted each broadcast message (monotonic seconds)."""
+    return [at for (at, _), (_, text) in zip(api.accepted_at, api.accepted_texts, strict=True)
+            if TEXT in text]
 
 
 async def final_status(config: Path) -> str:
@@ -75,6 +82,7 @@ async def test_a_bot_killed_mid_broadcast_resumes_and_sends_each_message_once(
             before_kill = sum(received(api).values())
             assert before_kill < CITIZENS, "the broadcast ended before the kill"
 
+            restarted = time.monotonic()
             bot = await start_bot(config, log)
             await api.wait_for(lambda: len(received(api)) == CITIZENS, timeout=20)
             status = await final_status(config)
@@ -86,5 +94,9 @@ async def test_a_bot_killed_mid_broadcast_resumes_and_sends_each_message_once(
     assert sorted(got) == [str(FIRST_CHAT + n) for n in range(CITIZENS)]  # nobody lost
     assert sum(got.values()) - CITIZENS <= 1, got.most_common(3)  # one duplicate at most
     assert f"{CITIZENS} người nhận; {CITIZENS} đã gửi." in status
-    print(f"killed after {before_kill} of {CITIZENS}; "
-          f"{sum(got.values()) - CITIZENS} sent twice", file=sys.stderr)
+    times = accepted_at(api)
+    pace = (before_kill - 1) / (times[before_kill - 1] - times[0])
+    resumed = times[before_kill] - restarted
+    print(f"killed after {before_kill} of {CITIZENS} ({pace:.1f}/s at rate {RATE}/s); first "
+          f"message {resumed:.1f} s after the restart; {sum(got.values()) - CITIZENS} sent twice",
+          file=sys.stderr)

@@ -10,10 +10,8 @@ from bot.broadcast import Audience, BroadcastError, Broadcasts
 from bot.config import Config
 from bot.storage import Storage
 from bot.zalo_oa_store import OAStore
-from scheduler.files import load_roster
-from scheduler.store import join_by_code, join_by_phone, sync_roster
-from tests.broadcast.conftest import opt_in
-from tests.scheduler.conftest import CHATS, LEVELS, ROSTER_YAML, TZ
+from tests.broadcast.conftest import opt_in, working_groups
+from tests.scheduler.conftest import CHATS
 
 TEXT = "Từ 01/12, cấp đổi thẻ căn cước tại <Công an phường> & bộ phận một cửa."
 
@@ -76,14 +74,7 @@ def test_zalo_oa_users_beyond_the_free_48_hours_are_counted_as_not_reached(
 def test_working_groups_by_unit_code_or_join_code_count_each_official_once(
     broadcasts: Broadcasts, storage: Storage, tmp_path
 ):
-    roster_file = tmp_path / "roster.yaml"
-    roster_file.write_text(ROSTER_YAML, encoding="utf-8")
-    roster, problems = load_roster([roster_file], LEVELS, tz=TZ)
-    assert not problems
-    sync_roster(storage.db, roster)
-    for phone, chat in CHATS.items():
-        join_by_phone(storage.db, phone, "telegram", chat)
-    join_by_code(storage.db, "TDP1BD06", "telegram", "c-an", "An")  # An is in two groups
+    working_groups(storage.db, tmp_path, CHATS)
     groups = broadcasts.resolve_groups(["ba-dinh"])  # the ward and the group below it
     assert groups == ("tct-ba-dinh", "tct-tdp-1")
     draft = broadcasts.create(TEXT, Audience.of_groups(groups), by="test")

@@ -6,7 +6,9 @@ import asyncio
 
 from bot.app import App
 from bot.broadcast import Audience, Broadcasts, Progress
+from tests.broadcast.conftest import working_groups
 from tests.fakes.telegram_api import FakeTelegram
+from tests.scheduler.conftest import CHATS
 
 TEXT = "Bộ phận một cửa phường nghỉ chiều thứ Sáu 05/12; người dân vui lòng đến sáng thứ Hai."
 CITIZENS = [501, 502, 503, 504, 505]
@@ -96,3 +98,18 @@ async def test_a_citizens_question_is_answered_while_a_broadcast_is_going_out(
     await telegram_api.wait_messages(700, 1, timeout=1.5)
     assert engine(bot).progress(broadcast_id).counts == {"pending": 5}
     await finished(bot, broadcast_id)
+
+
+async def test_working_group_members_get_it_once_even_when_in_two_groups(
+    bot: App, telegram_api: FakeTelegram, tmp_path
+):
+    chats = {phone: str(9000 + n) for n, phone in enumerate(CHATS)}
+    working_groups(bot.storage.db, tmp_path, chats)
+    telegram_api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    groups = engine(bot).resolve_groups(["hn"])  # the city and every group below it
+    progress = await finished(bot, await send(bot, Audience.of_groups(groups)))
+    assert progress.counts == {"sent": 4, "blocked": 1}
+    # Each official's chat was sent to once (one answered 403), An's too though in two groups.
+    assert [broadcasts_to(telegram_api, int(chat)) for chat in chats.values()] == [1] * 5
+    inactive = bot.storage.db.execute("SELECT DISTINCT chat_id FROM members WHERE active = 0")
+    assert len(inactive.fetchall()) == 1
