@@ -11,7 +11,8 @@ The API, for `troly06 broadcast`, the admin chat command /thongbao and the web c
     broadcasts.preview(draft.id)       # Preview: recipients per channel, text as rendered
     broadcasts.confirm(draft.id, by="web:an")   # recipients fixed now; sending starts
     broadcasts.progress(draft.id)      # Progress: counts per delivery status, describe()
-    broadcasts.cancel(draft.id, by=…)  # drop a draft or stop one being sent
+    broadcasts.cancel(draft.id, by=…)  # drop a draft or stop one being sent (the few
+                                       # messages already queued in the outbox still go)
     broadcasts.recent()                # Progress of the newest broadcasts
     broadcasts.resolve_groups(["BADINH06", "hn"])   # group ids for Audience.groups
 
@@ -411,13 +412,16 @@ class Broadcasts:
 
     def record(self, broadcast: Broadcast, recipient: Recipient, status: str,
                detail: str = "") -> None:
-        """The final status of one delivery; a recipient who blocked us becomes inactive."""
+        """The final status of one delivery; a recipient who blocked us becomes inactive.
+
+        A message already handed to the outbox when its broadcast was cancelled still
+        leaves: what the platform said replaces `stopped`, so the counts stay true."""
         with self.db.conn:
             self.db.execute(
                 """UPDATE broadcast_deliveries SET status = ?, sent_at = ?, detail = ?
-                   WHERE id = ? AND status = ?""",
+                   WHERE id = ? AND status IN (?, ?)""",
                 [status, _now() if status == SENT else None, detail or None, recipient.id,
-                 PENDING],
+                 PENDING, STOPPED],
             )
         if status == BLOCKED:
             self._deactivate(broadcast, recipient)

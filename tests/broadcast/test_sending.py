@@ -113,3 +113,19 @@ async def test_working_group_members_get_it_once_even_when_in_two_groups(
     assert [broadcasts_to(telegram_api, int(chat)) for chat in chats.values()] == [1] * 5
     inactive = bot.storage.db.execute("SELECT DISTINCT chat_id FROM members WHERE active = 0")
     assert len(inactive.fetchall()) == 1
+
+
+async def test_cancelling_mid_broadcast_stops_the_rest_and_counts_what_still_left(
+    bot: App, telegram_api: FakeTelegram
+):
+    await opted_in_citizens(telegram_api, CITIZENS)
+    telegram_api.delay("sendMessage", 1.0)  # the first broadcast message is held
+    broadcast_id = await send(bot)
+    await telegram_api.wait_for(lambda: len(telegram_api.sent()) > len(CITIZENS))
+    engine(bot).cancel(broadcast_id, by="test")
+    await telegram_api.wait_for(  # the held message and the one queued behind it finish
+        lambda: engine(bot).progress(broadcast_id).counts.get("sent") == 2, timeout=5)
+    await asyncio.sleep(0.3)  # and nothing else leaves
+    progress = engine(bot).progress(broadcast_id)
+    assert progress.counts == {"sent": 2, "stopped": 3}  # two were already in the outbox
+    assert sum(broadcasts_to(telegram_api, user) for user in CITIZENS) == 2
