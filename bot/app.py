@@ -62,7 +62,7 @@ class App:
         self.outbox = Outbox(clock=self.clock, retry=retry_policy(config))
         self.console: ConsoleChannel | None = None
         self.channels: list[Component] = build_channels(self, console)
-        self.components: list[Component] = build_components(self)
+        self.components: list[Component] = build_components(self, console)
         self._retention: asyncio.Task[None] | None = None
         self._background: set[asyncio.Task[list[str]]] = set()
 
@@ -156,20 +156,25 @@ def _console(app: App) -> ConsoleChannel:
     return app.console
 
 
-def build_components(app: App) -> list[Component]:
-    """Background features that are not channels (the broadcast sender, the reminder timer)."""
+def build_components(app: App, console: bool = False) -> list[Component]:
+    """Background features that are not channels (the broadcast sender, the reminder timer,
+    the web console; not the web console in `troly06 chat`, which may run beside the bot)."""
     from bot.broadcast import Broadcasts, BroadcastSender
 
     broadcasts = Broadcasts(app.storage, app.config)
     app.services.extras["broadcasts"] = broadcasts
     components: list[Component] = [BroadcastSender(broadcasts, app.outbox)]
-    if not app.config.scheduler.enabled:
-        return components
-    from scheduler.app import Officials
+    if app.config.scheduler.enabled:
+        from scheduler.app import Officials
 
-    officials = Officials.from_config(app.config, app.storage.db, app.outbox, app.clock)
-    app.services.extras["officials"] = officials
-    return [*components, officials]
+        officials = Officials.from_config(app.config, app.storage.db, app.outbox, app.clock)
+        app.services.extras["officials"] = officials
+        components.append(officials)
+    if app.config.web.enabled and not console:
+        from bot.web.app import WebConsole  # only loaded when configured
+
+        components.append(WebConsole(app.config, app.services))
+    return components
 
 
 async def run(config: Config, console: bool = False) -> None:
@@ -181,7 +186,7 @@ async def run(config: Config, console: bool = False) -> None:
 
 
 async def _run(app: App, console: bool) -> None:
-    if not app.channels:
+    if not app.channels and not app.config.web.enabled:
         print("Chưa cấu hình kênh nào (telegram.token trống) và console.enabled là false.")
         return
     if app.console is not None and not console:
@@ -195,6 +200,9 @@ async def _run(app: App, console: bool) -> None:
         if await _started_unless_stopped(app, stop):
             if app.console is None:
                 print(f"Trợ lý 06 đang chạy ({len(app.channels)} kênh).")
+            if app.config.web.enabled:
+                web = app.config.web
+                print(f"Trang quản trị: http://{web.listen}:{web.port}/")
             await _first(stop.wait(), *([app.console.closed.wait()] if app.console else []))
     finally:
         await app.stop()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -29,7 +31,9 @@ from bot.pidfile import (
     request_reload,
 )
 from bot.review_cli import add_review_command
+from bot.stats import figures_csv, figures_text, serving_figures
 from bot.storage import Storage
+from bot.web.auth import ADMIN, VIEWER, hash_password
 from knowledge.evaluation import DatasetError, Miss, evaluate_by_group, read_examples
 from knowledge.loader import KnowledgeLoadError, LoadReport, load_knowledge_base
 from knowledge.matcher import MatchResult
@@ -40,6 +44,7 @@ from knowledge.sourcing import source_problems
 from scheduler.cli import add_tasks_commands
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+MIN_PASSWORD = 8
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -155,6 +160,43 @@ def cmd_kb_unanswered(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_stats(args: argparse.Namespace) -> int:
+    """The serving figures of the last N days, as text or CSV (same as the console's)."""
+    config = load_config(args.config)
+    storage = Storage.open(config.storage.path, config.storage.retention_days)
+    figures = serving_figures(storage.db, args.days, vietnam_today())
+    sys.stdout.write(figures_csv(figures) if args.csv else figures_text(figures) + "\n")
+    return EXIT_OK
+
+
+def cmd_web_passwd(args: argparse.Namespace) -> int:
+    """Ask for a password and print the `web.admins` line holding its salted hash."""
+    if not re.fullmatch(r"[\w.-]+", args.name):
+        print("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới.", file=sys.stderr)
+        return EXIT_USAGE
+    password = _new_password()
+    if password is None:
+        return EXIT_USAGE
+    print("Thêm dòng sau vào mục web.admins của tệp cấu hình:")
+    print(f'  - "{args.name}:{args.role}:{hash_password(password)}"')
+    return EXIT_OK
+
+
+def _new_password() -> str | None:
+    """Typed twice on a terminal, or one line from a pipe (scripts); at least 8 characters."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("Mật khẩu: ")
+        if getpass.getpass("Nhập lại mật khẩu: ") != password:
+            print("Hai lần nhập không khớp.", file=sys.stderr)
+            return None
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < MIN_PASSWORD:
+        print(f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự.", file=sys.stderr)
+        return None
+    return password
+
+
 def _knowledge_service(args: argparse.Namespace) -> KnowledgeService:
     """Knowledge from --kb if given, else from the configuration."""
     config = load_config(args.config)
@@ -251,6 +293,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Trò chuyện với bot ngay trên dòng lệnh, trả lời như trên các kênh, "
                     "dù cấu hình có kênh nào hay không.",
     ).set_defaults(func=cmd_chat)
+    stats = commands.add_parser(
+        "stats", help="thống kê câu hỏi, đánh giá và người dùng (như trang Tổng quan)")
+    stats.add_argument("--days", type=positive_int, default=7, metavar="N",
+                       help="số ngày gần nhất (mặc định 7)")
+    stats.add_argument("--csv", action="store_true", help="in từng ngày dạng CSV")
+    stats.set_defaults(func=cmd_stats)
+
+    web = commands.add_parser("web", help="trang quản trị trên trình duyệt")
+    web_commands = web.add_subparsers(dest="web_command", metavar="LỆNH", required=True)
+    passwd = web_commands.add_parser(
+        "passwd", help="đặt mật khẩu cho một tài khoản, in dòng để dán vào web.admins")
+    passwd.add_argument("name", metavar="TÊN", help="tên đăng nhập")
+    passwd.add_argument("--role", choices=(ADMIN, VIEWER), default=ADMIN,
+                        help="admin: được thay đổi; viewer: chỉ xem (mặc định admin)")
+    passwd.set_defaults(func=cmd_web_passwd)
     add_tasks_commands(commands)
     add_broadcast_commands(commands)
     share_config_option(parser)

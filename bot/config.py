@@ -28,7 +28,7 @@ from bot.yaml_lines import LocatedDict, load_located_yaml
 
 ENV_PREFIX = "TROLY06_"
 DEFAULT_PATH = Path("config.yaml")
-SECRET_WORDS = ("token", "secret", "password")
+SECRET_WORDS = ("token", "secret", "password", "admins")  # web.admins: password hashes
 TRUE_WORDS = frozenset({"true", "1", "yes", "có", "co", "on"})
 FALSE_WORDS = frozenset({"false", "0", "no", "không", "khong", "off"})
 
@@ -36,6 +36,9 @@ FALSE_WORDS = frozenset({"false", "0", "no", "không", "khong", "off"})
 # Values with a shape of their own beyond their Python type, checked by their own casters.
 Score = NewType("Score", float)  # a matcher score, 0–100
 ChannelUser = NewType("ChannelUser", str)  # "channel:user_id", e.g. "telegram:123456"
+# "name:role:scrypt$…", one web console login as `troly06 web passwd NAME` prints it
+WebAdmin = NewType("WebAdmin", str)
+WEB_ROLES = ("admin", "viewer")
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,17 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The admin web console (bot/web/), off unless enabled; local-only by default."""
+
+    enabled: bool = False
+    listen: str = "127.0.0.1"
+    port: int = 8080
+    admins: tuple[WebAdmin, ...] = ()
+    session_minutes: int = 480
+
+
+@dataclass(frozen=True)
 class LocalSettings:
     """The unit's own contacts, filled into answers' `{local.KEY}` placeholders and /lienhe.
 
@@ -177,6 +191,7 @@ class Config:
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     local: LocalSettings = field(default_factory=LocalSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     source: Path | None = None
 
     def __repr__(self) -> str:  # secrets must never reach a log line
@@ -482,6 +497,18 @@ def _to_channel_user(value: Any) -> str:
     return text
 
 
+def _to_web_admin(value: Any) -> str:
+    text = _to_str(value).strip()
+    name, _, rest = text.partition(":")
+    role, _, hashed = rest.partition(":")
+    if not re.fullmatch(r"[\w.-]+", name) or role not in WEB_ROLES or not hashed.startswith(
+        "scrypt$"
+    ):
+        raise _Invalid('phải có dạng "tên:admin:scrypt$…" hoặc "tên:viewer:scrypt$…", '
+                       "dòng do lệnh troly06 web passwd TÊN in ra")
+    return text
+
+
 def _to_path(value: Any) -> Path:
     if not isinstance(value, str) or not value.strip():
         raise _Invalid("phải là một đường dẫn")
@@ -507,4 +534,5 @@ def _to_zone(value: Any) -> ZoneInfo:
 _SCALARS: dict[Any, Any] = {
     bool: _to_bool, int: _to_int, float: _to_float, str: _to_str, Path: _to_path,
     time: _to_time, ZoneInfo: _to_zone, Score: _to_score, ChannelUser: _to_channel_user,
+    WebAdmin: _to_web_admin,
 }

@@ -11,7 +11,9 @@ import logging
 import shlex
 from dataclasses import dataclass, field
 
+from bot.audit import OK, REFUSED, AuditLog
 from bot.pidfile import ReloadReport, report_file_beside, write_reload_report
+from bot.stats import figures_text, serving_figures
 from bot.yaml_lines import Problem
 from handlers.router import Context, Router, Services
 from handlers.types import Reply
@@ -27,10 +29,24 @@ MAX_PROBLEMS_SHOWN = 10
 UNANSWERED_DAYS = 7
 
 
+STATS_DAYS = 7
+
+
 def is_admin(ctx: Context) -> bool:
     """Whether the sender is listed in `admin.users`."""
     admins = set(ctx.services.config.admin.users)
     return f"{ctx.incoming.channel}:{ctx.incoming.user_id}" in admins
+
+
+def admin_allowed(ctx: Context, action: str) -> bool:
+    """Whether the sender may run an admin command; the attempt goes to the audit log
+    either way (refused ones are what an inspection looks for)."""
+    allowed = is_admin(ctx)
+    storage = ctx.services.storage
+    if storage is not None:
+        AuditLog(storage.db).record(f"{ctx.incoming.channel}:{ctx.incoming.user_id}", action,
+                                    ctx.incoming.channel, OK if allowed else REFUSED)
+    return allowed
 
 
 @dataclass(frozen=True)
@@ -156,7 +172,7 @@ async def id_command(ctx: Context) -> list[Reply]:
 @router.command("tailai")
 async def reload_command(ctx: Context) -> list[Reply]:
     """Reload the FAQ and task files; errors keep the old data serving."""
-    if not is_admin(ctx):
+    if not admin_allowed(ctx, "/tailai"):
         return [Reply(ADMINS_ONLY)]
     parts = await reload_parts(ctx.services)
     return [Reply("\n\n".join(part.describe() for part in parts))]
@@ -166,7 +182,7 @@ async def reload_command(ctx: Context) -> list[Reply]:
 async def unanswered_command(ctx: Context) -> list[Reply]:
     """The questions of the last week the bot could not answer, most asked first, then the
     entries whose facts must be re-checked soon (`review_by`)."""
-    if not is_admin(ctx):
+    if not admin_allowed(ctx, "/chuatraloi"):
         return [Reply(ADMINS_ONLY)]
     return [Reply("\n\n".join([_unanswered_text(ctx), *_due_entries_text(ctx)]))]
 
@@ -189,3 +205,14 @@ def _due_entries_text(ctx: Context) -> list[str]:
     lines = ["Mục cần kiểm tra lại vì thông tin có hạn (review_by):"]
     lines += [f"- {d.entry.id}: {d.entry.question} ({d.describe()})" for d in due]
     return ["\n".join(lines)]
+
+
+@router.command("thongke")
+async def stats_command(ctx: Context) -> list[Reply]:
+    """The week's headline figures, the same as the console's overview."""
+    if not admin_allowed(ctx, "/thongke"):
+        return [Reply(ADMINS_ONLY)]
+    storage = ctx.services.storage
+    if storage is None:
+        return [Reply("Bot đang chạy không có cơ sở dữ liệu nên chưa có thống kê.")]
+    return [Reply(figures_text(serving_figures(storage.db, STATS_DAYS, vietnam_today())))]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from handlers.admin import ADMINS_ONLY, is_admin
+from handlers.admin import ADMINS_ONLY, admin_allowed
 from handlers.router import Context, Router
 from handlers.types import Reply
 from scheduler.app import Officials
@@ -189,7 +189,7 @@ async def create_task(ctx: Context) -> list[Reply]:
     officials = _officials(ctx)
     if officials is None:
         return [Reply(NOT_ENABLED)]
-    if not is_admin(ctx):
+    if not admin_allowed(ctx, "/taonhiemvu"):
         return [Reply(ADMINS_ONLY)]
     parsed = _parse_create(ctx.args, officials)
     if isinstance(parsed, str):

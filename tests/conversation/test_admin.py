@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.audit import AuditLog
 from bot.cli import main
 from bot.config import Config
 from bot.outbox import Outbox
+from bot.stats import figures_text, serving_figures
 from bot.storage import open_database
 from handlers.conversation import Conversation
 from handlers.router import Services
@@ -168,3 +170,19 @@ async def test_an_impossible_date_is_reported_like_any_other_problem(say: Say, f
     (reply,) = await say("/tailai", user="admin")
     assert (f"{path}:{line}: 'updated': '2026-13-45' là ngày không có thật (không có tháng 13)"
             in reply.text.splitlines())
+
+
+async def test_thongke_gives_the_weeks_figures_as_the_console_shows_them(say: Say,
+                                                                         storage) -> None:
+    await say("căn cước gắn chip làm ở đâu", user="citizen")
+    await say("thời tiết hôm nay thế nào", user="citizen")
+    [reply] = await say("/thongke", user="admin")
+    assert reply.text == figures_text(serving_figures(storage.db, 7, vietnam_today()))
+    assert "Câu hỏi: 2" in reply.text
+
+
+async def test_admin_commands_are_audited_refused_ones_too(say: Say, storage) -> None:
+    await say("/thongke", user="citizen")
+    await say("/thongke", user="admin")
+    lines = [(e.who, e.action, e.result) for e in AuditLog(storage.db).latest()]
+    assert lines == [("test:admin", "/thongke", "ok"), ("test:citizen", "/thongke", "refused")]

@@ -1,0 +1,75 @@
+"""The audit log: who did what, when and from where, including what was refused.
+
+Admins answer for what the bot tells citizens and whom it reminds, so every action in the
+console (and the chat admin commands) leaves a line here, and so does every refused one:
+a failed login or a viewer pressing an admin button is exactly what an inspection asks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlite_utils
+
+from bot.privacy import redact
+from bot.storage import migrate
+
+COMPONENT = "audit"
+OK, FAILED, REFUSED = "ok", "failed", "refused"
+RESULT_LABELS = {OK: "thành công", FAILED: "thất bại", REFUSED: "bị từ chối"}
+
+
+def _v1_tables(db: sqlite_utils.Database) -> None:
+    db["audit_log"].create(
+        {"id": int, "at": str, "who": str, "action": str, "detail": str, "result": str,
+         "origin": str},
+        pk="id",
+        not_null={"at", "who", "action", "result", "origin"},
+    )  # fmt: skip
+    db["audit_log"].create_index(["at"])
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    who: str
+    action: str
+    detail: str
+    result: str
+    origin: str
+
+    @property
+    def result_label(self) -> str:
+        return RESULT_LABELS.get(self.result, self.result)
+
+
+class AuditLog:
+    """Append-only lines in the shared database."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        migrate(db, COMPONENT, [_v1_tables])
+
+    def record(
+        self, who: str, action: str, origin: str, result: str = OK, detail: str = ""
+    ) -> None:
+        """One line; `origin` is the IP address or "telegram:123"; details are redacted."""
+        with self.db.conn:
+            self.db["audit_log"].insert({
+                "at": datetime.now(UTC).isoformat(timespec="seconds"), "who": redact(who),
+                "action": action, "detail": redact(detail), "result": result,
+                "origin": origin,
+            })  # fmt: skip
+
+    def latest(self, limit: int = 200) -> list[AuditEntry]:
+        """The newest lines first."""
+        rows = self.db.execute(
+            "SELECT at, who, action, detail, result, origin FROM audit_log "
+            "ORDER BY id DESC LIMIT ?",
+            [limit],
+        ).fetchall()
+        return [
+            AuditEntry(datetime.fromisoformat(r[0]), r[1], r[2], r[3] or "", r[4], r[5])
+            for r in rows
+        ]

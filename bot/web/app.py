@@ -1,0 +1,137 @@
+"""The console's aiohttp application and its lifecycle as a component of `troly06 run`.
+
+Every request passes one middleware that decides who may see it: the login page and the
+static files are open; anything else needs a live session, and any form post needs that
+session's CSRF token (403 otherwise, audited). Pages themselves only read and render.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.audit import REFUSED, AuditLog
+from bot.config import Config
+from bot.web.auth import Account, LoginThrottle, Session, Sessions, accounts
+from handlers.router import Services
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "troly06_phien"
+LOGIN_PATH = "/dang-nhap"
+OPEN_PATHS = (LOGIN_PATH, "/static/")
+
+
+@dataclass
+class Console:
+    """What the pages work with: the bot's own services, plus the console's state."""
+
+    config: Config
+    services: Services
+    audit: AuditLog
+    sessions: Sessions
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+
+    @property
+    def accounts(self) -> dict[str, Account]:
+        return accounts(self.config.web.admins)
+
+
+CONSOLE = web.AppKey("console", Console)
+SESSION = web.RequestKey("session", Session)
+
+
+def client_address(request: web.Request) -> str:
+    """The address a request came from, for the audit log and login throttling."""
+    return request.remote or "?"
+
+
+def console_of(request: web.Request) -> Console:
+    return request.app[CONSOLE]
+
+
+def session_of(request: web.Request) -> Session:
+    """The session the middleware found (every page but login has one)."""
+    return request[SESSION]
+
+
+@web.middleware
+async def require_session(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """No session: to the login page. A post without the session's CSRF token: 403."""
+    if request.path.startswith(OPEN_PATHS):
+        return await handler(request)
+    console = console_of(request)
+    session = console.sessions.get(request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        raise web.HTTPSeeOther(LOGIN_PATH)
+    request[SESSION] = session
+    if request.method == "POST":
+        form = await request.post()
+        if form.get("csrf") != session.csrf:
+            console.audit.record(session.name, "csrf", client_address(request), REFUSED,
+                                 f"{request.method} {request.path}")  # fmt: skip
+            return forbidden(request, "Biểu mẫu đã hết hạn hoặc không hợp lệ. Tải lại trang "
+                                      "rồi thử lại.")  # fmt: skip
+    return await handler(request)
+
+
+def forbidden(request: web.Request, message: str) -> web.Response:
+    """A 403 page saying why, in Vietnamese."""
+    return aiohttp_jinja2.render_template(
+        "error.html", request, {"message": message}, status=403
+    )
+
+
+def build_application(console: Console) -> web.Application:
+    """The aiohttp application: templates with autoescape, local static files, routes."""
+    from bot.web.pages import ROUTES  # pages import this module's helpers
+
+    application = web.Application(middlewares=[require_session])
+    application[CONSOLE] = console
+    env = aiohttp_jinja2.setup(
+        application,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=jinja2.select_autoescape(default=True),
+        context_processors=[_page_context],
+    )
+    env.filters["percent"] = lambda share: f"{share:.0%}"
+    application.add_routes(ROUTES)
+    application.router.add_static("/static/", HERE / "static")
+    return application
+
+
+async def _page_context(request: web.Request) -> dict[str, object]:
+    """Who is logged in and their CSRF token, for the menu and every form."""
+    session = request.get(SESSION)
+    return {"session": session, "csrf": session.csrf if session else "", "path": request.path}
+
+
+class WebConsole:
+    """The console server as one more component of the running bot."""
+
+    def __init__(self, config: Config, services: Services) -> None:
+        self.config = config
+        db = services.storage.db if services.storage is not None else None
+        if db is None:
+            raise ValueError("the web console needs the bot's storage")
+        self.console = Console(
+            config, services, AuditLog(db), Sessions(config.web.session_minutes * 60)
+        )
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(build_application(self.console), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.config.web.listen, self.config.web.port)
+        await site.start()
+        log.info("web console on http://%s:%d", self.config.web.listen, self.config.web.port)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()

@@ -1,0 +1,107 @@
+"""The web console on a real `App` (its own database, the shipped FAQ copy, a small roster),
+reached over real HTTP by aiohttp's client keeping cookies as a browser does."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import pytest
+import yaml
+
+from bot.app import App
+from bot.config import Config
+from bot.web.auth import hash_password
+from knowledge.service import KnowledgeService
+from scheduler.store import join_by_code
+from tests.fakes.local_server import LOOPBACK, free_port
+
+PASSWORDS = {"lan": "mat-khau-quan-tri", "minh": "mat-khau-chi-xem"}
+ROLES = {"lan": "admin", "minh": "viewer"}
+JOIN_CODE = "PHUONGA06"
+TASK_TITLE = "Rà soát dữ liệu dân cư"
+CSRF = re.compile(r'name="csrf" value="([^"]*)"')
+
+
+@pytest.fixture(scope="session")
+def admin_lines() -> list[str]:
+    """`web.admins` as `troly06 web passwd` prints it (hashing once: scrypt is slow)."""
+    return [f"{name}:{ROLES[name]}:{hash_password(pw)}" for name, pw in PASSWORDS.items()]
+
+
+def write_roster(folder: Path) -> Path:
+    """One unit, one group, one task due in three days."""
+    due = (datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(days=3)).date()
+    path = folder / "to-cong-tac.yaml"
+    path.write_text(yaml.safe_dump({
+        "units": [{"id": "phuong-a", "name": "Phường A", "level": "xa"}],
+        "groups": [{"id": "tct-a", "name": "Tổ công tác phường A", "unit": "phuong-a",
+                    "join_code": JOIN_CODE,
+                    "members": [{"name": "Trần Thị Tổ Trưởng", "phone": "0912345678",
+                                 "role": "leader"}]}],
+        "tasks": [{"id": "ra-soat", "title": TASK_TITLE, "due": due, "groups": ["tct-a"]}],
+    }, allow_unicode=True), encoding="utf-8")  # fmt: skip
+    return path
+
+
+@pytest.fixture
+def console_config(
+    make_config: Callable[..., Config], admin_lines: list[str], tmp_path: Path
+) -> Config:
+    return make_config(
+        web__enabled=True, web__port=free_port(), web__admins=admin_lines,
+        console__enabled=False, scheduler__files=[str(write_roster(tmp_path))],
+    )  # fmt: skip
+
+
+@pytest.fixture
+async def running(
+    console_config: Config, shipped_knowledge: KnowledgeService
+) -> AsyncIterator[App]:
+    """The bot with its console listening; one official has joined the group in chat."""
+    app = App(console_config, shipped_knowledge)
+    join_by_code(app.storage.db, JOIN_CODE, "telegram", "501", "Lê Văn Cán Bộ")
+    await app.start()
+    yield app
+    await app.stop()
+
+
+@dataclass
+class Browser:
+    """An HTTP client with a cookie jar, the way an admin's browser talks to the console."""
+
+    http: aiohttp.ClientSession
+    base: str
+
+    async def get(self, path: str) -> tuple[int, str]:
+        async with self.http.get(self.base + path, allow_redirects=True) as response:
+            return response.status, await response.text()
+
+    async def post(self, path: str, data: dict[str, Any]) -> tuple[int, str]:
+        async with self.http.post(self.base + path, data=data) as response:
+            return response.status, await response.text()
+
+    async def csrf(self, path: str) -> str:
+        """The form token of a page, as a browser would submit it."""
+        _, html = await self.get(path)
+        return CSRF.search(html).group(1)
+
+    async def login(self, name: str, password: str | None = None) -> tuple[int, str]:
+        token = await self.csrf("/dang-nhap")
+        return await self.post("/dang-nhap", {
+            "name": name, "password": PASSWORDS.get(name, "") if password is None else password,
+            "csrf": token,
+        })  # fmt: skip
+
+
+@pytest.fixture
+async def browser(running: App) -> AsyncIterator[Browser]:
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for a bare IP address, as browsers keep
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        yield Browser(http, f"http://{LOOPBACK}:{running.config.web.port}")

@@ -1,0 +1,81 @@
+"""What each page shows an admin, read from the same functions the bot serves with."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.app import App
+from bot.web.auth import verify_password
+from tests.web.conftest import TASK_TITLE, Browser
+
+TROLY06 = Path(sys.executable).with_name("troly06")
+
+
+class TestAsking:
+    async def test_shows_the_outcome_score_and_ranked_candidates_of_the_matcher(
+        self, browser: Browser, running: App
+    ):
+        question = "làm căn cước mất bao lâu"
+        expected = running.knowledge.match(question)
+        await browser.login("minh")
+        status, html = await browser.post(
+            "/thu-hoi", {"csrf": await browser.csrf("/thu-hoi"), "question": question})
+        assert status == 200
+        assert f'id="score">{expected.score:.1f}<' in html
+        rows = html.split('id="candidates"')[1]
+        positions = [rows.index(f"({c.entry.id})") for c in expected.ranked]
+        assert positions == sorted(positions), "candidates in the matcher's order"
+
+
+class TestKnowledge:
+    async def test_search_finds_entries_by_their_wording(self, browser: Browser, running: App):
+        await browser.login("minh")
+        _, html = await browser.get("/kien-thuc?q=c%E1%BA%A5p%20l%E1%BA%A1i")  # "cấp lại"
+        listed = [e for e in running.knowledge.kb.entries.values()
+                  if any("cấp lại" in p.casefold() for p in e.phrasings)]
+        assert listed and all(f"<small>{e.id}</small>" in html for e in listed)
+        assert f"{len(listed)} / {len(running.knowledge.kb.entries)} mục" in html
+
+
+class TestReminders:
+    async def test_show_groups_leaders_and_each_members_progress(self, browser: Browser):
+        await browser.login("minh")
+        _, html = await browser.get("/nhac-viec")
+        assert "Tổ công tác phường A" in html and "Trần Thị Tổ Trưởng" in html
+        assert TASK_TITLE in html
+        _, html = await browser.get("/nhac-viec?to=tct-a")
+        assert "Lê Văn Cán Bộ" in html and "đang chờ" in html
+
+    async def test_export_a_groups_progress_as_csv(self, browser: Browser, running: App):
+        officials = running.services.extras["officials"]
+        occurrence = officials.service.open_occurrences(officials.service.clock.now())[0]
+        officials.service.mark_done(occurrence.id, "tct-a.telegram.501")
+        await browser.login("minh")
+        _, text = await browser.get("/nhac-viec/tct-a.csv")
+        rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+        assert rows[0] == ["Nhiệm vụ", "Hạn", "Cán bộ", "Vai trò", "Tình trạng"]
+        assert rows[1][0] == TASK_TITLE and rows[1][2:] == [
+            "Lê Văn Cán Bộ", "thành viên", "đã hoàn thành"]
+        status, _ = await browser.get("/nhac-viec/khong-co.csv")
+        assert status == 404
+
+
+class TestSettingAPassword:
+    def test_prints_a_config_line_with_a_salted_hash(self):
+        run = subprocess.run([str(TROLY06), "web", "passwd", "lan", "--role", "viewer"],
+                             input="mot-mat-khau-dai\n", capture_output=True, text=True,
+                             check=True)
+        line = run.stdout.splitlines()[-1].strip()
+        name, role, hashed = line.removeprefix('- "').removesuffix('"').split(":", 2)
+        assert (name, role) == ("lan", "viewer") and "mot-mat-khau-dai" not in run.stdout
+        assert verify_password("mot-mat-khau-dai", hashed)
+        assert not verify_password("mat-khau-khac", hashed)
+
+    def test_refuses_a_short_password(self):
+        run = subprocess.run([str(TROLY06), "web", "passwd", "lan"], input="ngan\n",
+                             capture_output=True, text=True)
+        assert run.returncode == 2 and "ít nhất 8 ký tự" in run.stderr
