@@ -420,7 +420,8 @@ def _cast_list(item: type, value: Any) -> tuple[Any, ...]:
         try:
             items.append(_cast(item, element, None))
         except _Invalid as exc:
-            raise _Invalid(f"mục thứ {index + 1} ({_show(element)}) {exc}") from None
+            shown = "" if item is WebAdmin else f" ({_show(element)})"  # hashes stay unseen
+            raise _Invalid(f"mục thứ {index + 1}{shown} {exc}") from None
     return tuple(items)
 
 
