@@ -50,7 +50,9 @@ async def login_form(request: web.Request) -> web.Response:
 
 
 def _login_page(request: web.Request, error: str, status: int = 200) -> web.Response:
-    token = secrets.token_urlsafe(24)
+    # Kept while the browser holds one: its other requests (favicon) land here too and
+    # must not invalidate the form already on screen.
+    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(24)
     response = aiohttp_jinja2.render_template(
         "login.html", request, {"error": error, "login_csrf": token}, status=status
     )

@@ -1,0 +1,147 @@
+"""An admin in a real browser (Debian's chromium driven by selenium) against the real
+`troly06 run`: logs in, opens every page from the menu, tries a question, on a phone-sized
+screen too. Without chromium and chromium-driver installed these specs skip, saying so;
+CI installs both (.ci/run). A failing step leaves a screenshot in the test's folder."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.fakes.local_server import LOOPBACK, free_port
+from tests.web.conftest import PASSWORDS, write_roster
+
+CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM and DRIVER),
+    reason="cần trình duyệt: apt-get install chromium chromium-driver (CI cài sẵn qua .ci/run)",
+)
+TROLY06 = Path(sys.executable).with_name("troly06")
+MENU = {"Tổng quan": "Tổng quan", "Thử hỏi": "Thử hỏi", "Kho kiến thức": "Kho kiến thức",
+        "Nhắc việc": "Nhắc việc", "Nhật ký": "Nhật ký thao tác"}  # link → page heading
+PHONE = (390, 844)
+
+
+@pytest.fixture
+def console_url(tmp_path: Path, admin_lines: list[str]) -> Iterator[str]:
+    """`troly06 run` as an operator starts it, with the console on and no chat channel."""
+    port = free_port()
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "storage": {"path": str(tmp_path / "troly06.db")},
+        "console": {"enabled": False},
+        "scheduler": {"files": [str(write_roster(tmp_path))]},
+        "web": {"enabled": True, "port": port, "admins": admin_lines},
+    }, allow_unicode=True), encoding="utf-8")  # fmt: skip
+    with (tmp_path / "troly06.log").open("wb") as log:
+        bot = subprocess.Popen([str(TROLY06), "run", "--config", str(config)],
+                               stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    try:
+        _wait_for_port(port, bot)
+        yield f"http://{LOOPBACK}:{port}"
+    finally:
+        bot.terminate()
+        bot.wait(timeout=20)
+
+
+def _wait_for_port(port: int, bot: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert bot.poll() is None, "troly06 run exited (see troly06.log in the test folder)"
+        with contextlib.suppress(OSError), socket.create_connection((LOOPBACK, port), 1):
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"the console did not listen on port {port}")
+
+
+@pytest.fixture
+def driver(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--window-size=1280,900", "--lang=vi"):
+        options.add_argument(argument)
+    browser = webdriver.Chrome(service=Service(DRIVER), options=options)
+    browser.implicitly_wait(5)
+    failed_before = request.session.testsfailed
+    yield browser
+    if request.session.testsfailed > failed_before:
+        browser.save_screenshot(str(tmp_path / "that-bai.png"))
+    browser.quit()
+
+
+def log_in(driver, url: str, name: str) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(url + "/")
+    driver.find_element(By.ID, "name").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(PASSWORDS[name])
+    driver.find_element(By.ID, "login").click()
+
+
+def heading(driver) -> str:
+    from selenium.webdriver.common.by import By
+
+    return driver.find_element(By.TAG_NAME, "h1").text
+
+
+def test_an_admin_logs_in_and_opens_every_page_from_the_menu(driver, console_url, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    driver.get(console_url + "/kien-thuc")
+    assert heading(driver) == "Đăng nhập", "no session: the login form"
+    log_in(driver, console_url, "lan")
+    assert heading(driver) == "Tổng quan"
+    assert len(driver.find_elements(By.CSS_SELECTOR, "figure.chart svg")) == 2
+    for link, title in MENU.items():
+        driver.find_element(By.LINK_TEXT, link).click()
+        assert heading(driver) == title
+    driver.save_screenshot(str(tmp_path / "nhat-ky.png"))
+    assert "login" in driver.find_element(By.ID, "audit").text
+
+
+def test_an_admin_tries_a_question_and_sees_the_candidates(driver, console_url):
+    from selenium.webdriver.common.by import By
+
+    log_in(driver, console_url, "minh")
+    driver.find_element(By.LINK_TEXT, "Thử hỏi").click()
+    driver.find_element(By.ID, "question").send_keys("<b>mất thẻ căn cước</b> làm lại thế nào")
+    driver.find_element(By.ID, "ask").click()
+    assert driver.find_element(By.ID, "outcome").text in ("Trả lời được", "Gợi ý")
+    assert len(driver.find_elements(By.CSS_SELECTOR, "#candidates tbody tr")) >= 1
+    assert driver.find_elements(By.CSS_SELECTOR, "#result b") == [], "typed HTML stays text"
+
+
+def test_every_page_fits_a_phone_screen(driver, console_url, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    driver.set_window_size(*PHONE)
+    log_in(driver, console_url, "lan")
+    for link in MENU:
+        driver.find_element(By.LINK_TEXT, link).click()
+        overflow = driver.execute_script(
+            "return document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{link}: the page is {overflow}px wider than the phone"
+    driver.find_element(By.LINK_TEXT, "Tổng quan").click()
+    driver.save_screenshot(str(tmp_path / "dien-thoai.png"))
+
+
+def test_logging_out_ends_the_session(driver, console_url):
+    from selenium.webdriver.common.by import By
+
+    log_in(driver, console_url, "lan")
+    driver.find_element(By.CSS_SELECTOR, ".logout button").click()
+    driver.get(console_url + "/nhat-ky")
+    assert heading(driver) == "Đăng nhập"
