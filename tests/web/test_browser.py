@@ -74,7 +74,7 @@ def driver(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
                      "--window-size=1280,900", "--lang=vi"):
         options.add_argument(argument)
     browser = webdriver.Chrome(service=Service(DRIVER), options=options)
-    browser.implicitly_wait(5)
+    browser.implicitly_wait(15)
     failed_before = request.session.testsfailed
     yield browser
     if request.session.testsfailed > failed_before:
@@ -97,17 +97,31 @@ def heading(driver) -> str:
     return driver.find_element(By.TAG_NAME, "h1").text
 
 
+def shows(driver, title: str, timeout: float = 20) -> bool:
+    """Whether the page heading becomes `title`: a click returns before the next page has
+    replaced the old one, whose heading would otherwise be read."""
+    from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        WebDriverWait(driver, timeout, ignored_exceptions=[StaleElementReferenceException]
+                      ).until(lambda d: heading(d) == title)
+    except TimeoutException:
+        return False
+    return True
+
+
 def test_an_admin_logs_in_and_opens_every_page_from_the_menu(driver, console_url, tmp_path):
     from selenium.webdriver.common.by import By
 
     driver.get(console_url + "/kien-thuc")
-    assert heading(driver) == "Đăng nhập", "no session: the login form"
+    assert shows(driver, "Đăng nhập"), "no session: the login form"
     log_in(driver, console_url, "lan")
-    assert heading(driver) == "Tổng quan"
+    assert shows(driver, "Tổng quan")
     assert len(driver.find_elements(By.CSS_SELECTOR, "figure.chart svg")) == 2
     for link, title in MENU.items():
         driver.find_element(By.LINK_TEXT, link).click()
-        assert heading(driver) == title
+        assert shows(driver, title), f"{link}: {heading(driver)}"
     driver.save_screenshot(str(tmp_path / "nhat-ky.png"))
     assert "login" in driver.find_element(By.ID, "audit").text
 
@@ -117,6 +131,7 @@ def test_an_admin_tries_a_question_and_sees_the_candidates(driver, console_url):
 
     log_in(driver, console_url, "minh")
     driver.find_element(By.LINK_TEXT, "Thử hỏi").click()
+    assert shows(driver, "Thử hỏi")
     driver.find_element(By.ID, "question").send_keys("<b>mất thẻ căn cước</b> làm lại thế nào")
     driver.find_element(By.ID, "ask").click()
     assert driver.find_element(By.ID, "outcome").text in ("Trả lời được", "Gợi ý")
@@ -129,12 +144,14 @@ def test_every_page_fits_a_phone_screen(driver, console_url, tmp_path):
 
     driver.set_window_size(*PHONE)
     log_in(driver, console_url, "lan")
-    for link in MENU:
+    for link, title in MENU.items():
         driver.find_element(By.LINK_TEXT, link).click()
+        assert shows(driver, title)
         overflow = driver.execute_script(
             "return document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{link}: the page is {overflow}px wider than the phone"
     driver.find_element(By.LINK_TEXT, "Tổng quan").click()
+    assert shows(driver, "Tổng quan")
     driver.save_screenshot(str(tmp_path / "dien-thoai.png"))
 
 
@@ -142,6 +159,8 @@ def test_logging_out_ends_the_session(driver, console_url):
     from selenium.webdriver.common.by import By
 
     log_in(driver, console_url, "lan")
+    assert shows(driver, "Tổng quan")
     driver.find_element(By.CSS_SELECTOR, ".logout button").click()
+    assert shows(driver, "Đăng nhập")
     driver.get(console_url + "/nhat-ky")
-    assert heading(driver) == "Đăng nhập"
+    assert shows(driver, "Đăng nhập")
