@@ -47,7 +47,7 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     storage = Storage.open(config.storage.path, config.storage.retention_days)
     service = knowledge_from_config(config)
-    groups = _groups(storage, service, args.days)
+    groups = review_groups(storage, service, args.days)
     _print_due(service)
     if args.attach or args.offtopic:
         number = int(args.attach[0]) if args.attach else args.offtopic
@@ -73,7 +73,8 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
     return 0
 
 
-def _groups(storage: Storage, service: KnowledgeService, days: int) -> list[ReviewGroup]:
+def review_groups(storage: Storage, service: KnowledgeService, days: int) -> list[ReviewGroup]:
+    """The missed questions of the last `days`, grouped (also the web console's review)."""
     missed = [Missed(str(row["text"]), str(row["normalized"]), str(row["outcome"]),
                      row["picked_id"], row["disliked_id"])  # type: ignore[arg-type]
               for row in storage.missed_questions(days)]  # fmt: skip

@@ -61,11 +61,17 @@ def console_config(
 
 
 @pytest.fixture
+def console_knowledge(shipped_knowledge: KnowledgeService) -> KnowledgeService:
+    """What the bot serves; specs that edit the FAQ override it with their own copy."""
+    return shipped_knowledge
+
+
+@pytest.fixture
 async def running(
-    console_config: Config, shipped_knowledge: KnowledgeService
+    console_config: Config, console_knowledge: KnowledgeService
 ) -> AsyncIterator[App]:
     """The bot with its console listening; one official has joined the group in chat."""
-    app = App(console_config, shipped_knowledge)
+    app = App(console_config, console_knowledge)
     join_by_code(app.storage.db, JOIN_CODE, "telegram", "501", "Lê Văn Cán Bộ")
     await app.start()
     yield app
