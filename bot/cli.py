@@ -305,7 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     passwd = web_commands.add_parser(
         "passwd", help="đặt mật khẩu cho một tài khoản, in dòng để dán vào web.admins")
     passwd.add_argument("name", metavar="TÊN", help="tên đăng nhập")
-    passwd.add_argument("--role", choices=(ADMIN, VIEWER), default=ADMIN,
+    passwd.add_argument("--role", choices=(ADMIN, VIEWER), default=ADMIN, metavar="VAI_TRÒ",
                         help="admin: được thay đổi; viewer: chỉ xem (mặc định admin)")
     passwd.set_defaults(func=cmd_web_passwd)
     add_tasks_commands(commands)

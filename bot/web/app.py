@@ -132,6 +132,9 @@ class WebConsole:
         site = web.TCPSite(self._runner, self.config.web.listen, self.config.web.port)
         await site.start()
         log.info("web console on http://%s:%d", self.config.web.listen, self.config.web.port)
+        if not self.config.web.admins:
+            log.warning("web.admins trống: chưa ai đăng nhập được trang quản trị; tạo tài khoản "
+                        "bằng: troly06 web passwd TÊN")
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.storage import Storage
 from tests.fakes.local_server import LOOPBACK, free_port
 from tests.web.conftest import PASSWORDS, write_roster
 
@@ -26,18 +27,24 @@ pytestmark = pytest.mark.skipif(
     reason="cần trình duyệt: apt-get install chromium chromium-driver (CI cài sẵn qua .ci/run)",
 )
 TROLY06 = Path(sys.executable).with_name("troly06")
-MENU = {"Tổng quan": "Tổng quan", "Thử hỏi": "Thử hỏi", "Kho kiến thức": "Kho kiến thức",
-        "Nhắc việc": "Nhắc việc", "Nhật ký": "Nhật ký thao tác"}  # link → page heading
+MISSED = "xin giấy xác nhận độc thân online ở đâu vậy"
+MENU = {"Tổng quan": "Tổng quan", "Chưa trả lời": "Câu hỏi chưa trả lời",
+        "Thử hỏi": "Thử hỏi", "Kho kiến thức": "Kho kiến thức", "Nhắc việc": "Nhắc việc",
+        "Nhật ký": "Nhật ký thao tác"}  # link → page heading
 PHONE = (390, 844)
 
 
 @pytest.fixture
-def console_url(tmp_path: Path, admin_lines: list[str]) -> Iterator[str]:
-    """`troly06 run` as an operator starts it, with the console on and no chat channel."""
+def console_url(tmp_path: Path, admin_lines: list[str], faq_dir: Path) -> Iterator[str]:
+    """`troly06 run` as an operator starts it, with the console on and no chat channel,
+    serving a copy of the FAQ; a citizen's question it could not answer is on record."""
     port = free_port()
     config = tmp_path / "config.yaml"
+    storage = Storage.open(tmp_path / "troly06.db")
+    storage.record_question("telegram", "9", MISSED, MISSED, "fallback", None, 20.0)
     config.write_text(yaml.safe_dump({
         "storage": {"path": str(tmp_path / "troly06.db")},
+        "knowledge": {"faq_dir": str(faq_dir)},
         "console": {"enabled": False},
         "scheduler": {"files": [str(write_roster(tmp_path))]},
         "web": {"enabled": True, "port": port, "admins": admin_lines},
@@ -164,3 +171,22 @@ def test_logging_out_ends_the_session(driver, console_url):
     assert shows(driver, "Đăng nhập")
     driver.get(console_url + "/nhat-ky")
     assert shows(driver, "Đăng nhập")
+
+
+def test_an_admin_attaches_a_missed_question_to_its_entry(driver, console_url, faq_dir):
+    from selenium.webdriver.common.by import By
+
+    log_in(driver, console_url, "lan")
+    assert shows(driver, "Tổng quan")
+    driver.find_element(By.LINK_TEXT, "Chưa trả lời").click()
+    assert shows(driver, "Câu hỏi chưa trả lời")
+    group = driver.find_element(By.ID, "nhom-1")
+    assert MISSED in group.text
+    entry_id = group.find_element(By.CSS_SELECTOR, "input[name=entry]:checked").get_attribute(
+        "value")
+    group.find_element(By.CSS_SELECTOR, "button.attach").click()
+    assert f"Đã thêm vào mục '{entry_id}'" in driver.find_element(By.ID, "message").text
+    written = "".join(p.read_text(encoding="utf-8") for p in faq_dir.glob("*.yaml"))
+    assert MISSED in written
+    driver.find_element(By.LINK_TEXT, "Nhật ký").click()
+    assert f"attach {entry_id}" in driver.find_element(By.ID, "audit").text
