@@ -14,10 +14,17 @@ import sqlite_utils
 
 from bot.privacy import redact
 from bot.storage import migrate
+from knowledge.review_dates import VIETNAM
 
 COMPONENT = "audit"
 OK, FAILED, REFUSED = "ok", "failed", "refused"
 RESULT_LABELS = {OK: "thành công", FAILED: "thất bại", REFUSED: "bị từ chối"}
+# Actions are stored as short codes ("attach lam-the"); admins read them in Vietnamese.
+ACTION_LABELS = {
+    "login": "đăng nhập", "logout": "đăng xuất", "reload": "tải lại tệp",
+    "csrf": "gửi biểu mẫu sai mã", "attach": "gắn câu hỏi vào mục",
+    "offtopic": "đánh dấu ngoài phạm vi",
+}  # fmt: skip
 
 
 def _v1_tables(db: sqlite_utils.Database) -> None:
@@ -42,6 +49,16 @@ class AuditEntry:
     @property
     def result_label(self) -> str:
         return RESULT_LABELS.get(self.result, self.result)
+
+    @property
+    def action_label(self) -> str:
+        code, _, rest = self.action.partition(" ")
+        return f"{ACTION_LABELS.get(code, code)} {rest}".strip()
+
+    @property
+    def local_at(self) -> datetime:
+        """When, on the admins' clock."""
+        return self.at.astimezone(VIETNAM)
 
 
 class AuditLog:

@@ -130,7 +130,7 @@ def test_an_admin_logs_in_and_opens_every_page_from_the_menu(driver, console_url
         driver.find_element(By.LINK_TEXT, link).click()
         assert shows(driver, title), f"{link}: {heading(driver)}"
     driver.save_screenshot(str(tmp_path / "nhat-ky.png"))
-    assert "login" in driver.find_element(By.ID, "audit").text
+    assert "đăng nhập" in driver.find_element(By.ID, "audit").text
 
 
 def test_an_admin_tries_a_question_and_sees_the_candidates(driver, console_url):
@@ -189,4 +189,4 @@ def test_an_admin_attaches_a_missed_question_to_its_entry(driver, console_url, f
     written = "".join(p.read_text(encoding="utf-8") for p in faq_dir.glob("*.yaml"))
     assert MISSED in written
     driver.find_element(By.LINK_TEXT, "Nhật ký").click()
-    assert f"attach {entry_id}" in driver.find_element(By.ID, "audit").text
+    assert f"gắn câu hỏi vào mục {entry_id}" in driver.find_element(By.ID, "audit").text

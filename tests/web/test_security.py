@@ -140,7 +140,7 @@ class TestTheAuditPage:
         await browser.post("/kien-thuc/tai-lai", {"csrf": await browser.csrf("/kien-thuc")})
         _, html = await browser.get("/nhat-ky")
         assert html.count("thất bại") == 1 and "bị từ chối" in html
-        assert "127.0.0.1" in html and "reload" in html
+        assert "127.0.0.1" in html and "tải lại tệp" in html and "đăng nhập" in html
 
 
 class TestCitizensText:
