@@ -514,10 +514,11 @@ class BroadcastSender:
     """Sends confirmed broadcasts through the outbox; a component of `troly06 run`."""
 
     def __init__(self, broadcasts: Broadcasts, outbox: Outbox,
-                 check_seconds: float = CHECK_SECONDS) -> None:
+                 check_seconds: float = CHECK_SECONDS, failed_pause: float = FAILED_PAUSE) -> None:
         self.broadcasts = broadcasts
         self.outbox = outbox
         self.check_seconds = check_seconds
+        self.failed_pause = failed_pause
         self._in_flight: dict[int, tuple[int, str]] = {}  # delivery → (broadcast, channel)
         self._paused_until: dict[str, float] = {}
         self._wake = asyncio.Event()
@@ -582,7 +583,7 @@ class BroadcastSender:
                 log.warning("broadcast %d to %s:%s not sent, retried later: %s", broadcast.id,
                             recipient.channel, recipient.chat_id, outcome.detail)
                 self._paused_until[recipient.channel] = (
-                    asyncio.get_running_loop().time() + FAILED_PAUSE)
+                    asyncio.get_running_loop().time() + self.failed_pause)
             else:
                 self.broadcasts.record(broadcast, recipient, outcome.status, outcome.detail)
             self.poke()

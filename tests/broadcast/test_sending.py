@@ -5,7 +5,7 @@ final counts; a citizen who blocked the bot is counted and no longer active."""
 import asyncio
 
 from bot.app import App
-from bot.broadcast import Audience, Broadcasts, Progress
+from bot.broadcast import Audience, Broadcasts, BroadcastSender, Progress
 from tests.broadcast.conftest import working_groups
 from tests.fakes.telegram_api import FakeTelegram
 from tests.scheduler.conftest import CHATS
@@ -129,3 +129,19 @@ async def test_cancelling_mid_broadcast_stops_the_rest_and_counts_what_still_lef
     progress = engine(bot).progress(broadcast_id)
     assert progress.counts == {"sent": 2, "stopped": 3}  # two were already in the outbox
     assert sum(broadcasts_to(telegram_api, user) for user in CITIZENS) == 2
+
+
+async def test_a_message_that_surely_did_not_leave_waits_and_goes_later(
+    bot: App, telegram_api: FakeTelegram
+):
+    await opted_in_citizens(telegram_api, CITIZENS[:1])
+    sender = next(c for c in bot.components if isinstance(c, BroadcastSender))
+    sender.failed_pause = 1.0  # instead of a minute: the channel rests, then tries again
+    telegram_api.fail("sendMessage", 500, "Internal Server Error", times=5)  # retries spent
+    broadcast_id = await send(bot)
+    await telegram_api.wait_for(lambda: len(telegram_api.sent()) == 1 + 5)
+    await asyncio.sleep(0.5)
+    assert engine(bot).progress(broadcast_id).counts == {"pending": 1}  # kept, not lost
+    progress = await finished(bot, broadcast_id)
+    assert progress.counts == {"sent": 1}
+    assert broadcasts_to(telegram_api, CITIZENS[0]) == 6  # five 500s, then the one accepted
