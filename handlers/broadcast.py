@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.broadcast import Audience, BroadcastError, Broadcasts
 from handlers import payloads
-from handlers.admin import ADMINS_ONLY, is_admin
+from handlers.admin import ADMINS_ONLY, admin_allowed
 from handlers.router import Context, Router
 from handlers.types import Button, Reply
 
@@ -52,7 +52,7 @@ def _set_choice(ctx: Context, opted_in: bool) -> str | None:
 @router.command("thongbao")
 async def broadcast_command(ctx: Context) -> list[Reply]:
     """Draft a broadcast to opted-in citizens and preview it; alone, the latest progress."""
-    broadcasts = _broadcasts(ctx)
+    broadcasts = _broadcasts(ctx, "/thongbao")
     if isinstance(broadcasts, Reply):
         return [broadcasts]
     text = (ctx.incoming.text or "").strip().partition(" ")[2].strip()  # keeps line breaks
@@ -76,10 +76,10 @@ async def broadcast_command(ctx: Context) -> list[Reply]:
 @router.button(PREFIX)
 async def broadcast_button(ctx: Context) -> list[Reply]:
     """Confirm or cancel a draft from its preview."""
-    broadcasts = _broadcasts(ctx)
+    action, number = [*ctx.args, "", ""][:2]
+    broadcasts = _broadcasts(ctx, f"/thongbao {action} {number}")
     if isinstance(broadcasts, Reply):
         return [broadcasts]
-    action, number = [*ctx.args, "", ""][:2]
     if not number.isdigit() or action not in ("send", "cancel"):
         return [Reply(USAGE)]
     try:
@@ -93,9 +93,10 @@ async def broadcast_button(ctx: Context) -> list[Reply]:
     return [Reply(f"Đã hủy thông báo #{number}.")]
 
 
-def _broadcasts(ctx: Context) -> Broadcasts | Reply:
-    """The engine for an admin, or the reply that explains why not."""
-    if not is_admin(ctx):
+def _broadcasts(ctx: Context, action: str) -> Broadcasts | Reply:
+    """The engine for an admin, or the reply that explains why not; the attempt is
+    audited either way."""
+    if not admin_allowed(ctx, action):
         return Reply(ADMINS_ONLY)
     broadcasts = ctx.services.extras.get("broadcasts")
     return broadcasts if broadcasts is not None else Reply(NOT_AVAILABLE)

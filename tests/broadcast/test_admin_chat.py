@@ -1,6 +1,7 @@
 """/thongbao in chat: an admin drafts a broadcast to opted-in citizens, sees the preview and
 the exact message, then presses Gửi or Hủy; anyone else is turned away."""
 
+from bot.audit import AuditLog
 from bot.broadcast import Broadcasts
 from bot.storage import Storage
 from handlers.types import Reply
@@ -47,3 +48,13 @@ async def test_a_citizen_cannot_broadcast_nor_press_the_buttons(
     [pressed] = await say(press="tb:send:1", user="99")
     assert refused.text == pressed.text == "Lệnh này chỉ dành cho quản trị viên."
     assert [p.broadcast.status for p in broadcasts.recent()] == ["draft"]
+
+
+async def test_every_attempt_is_in_the_audit_log(say: Say, storage: Storage):
+    opt_in(storage, "telegram", "t1")
+    await say(f"/thongbao {TEXT}")
+    await say(press="tb:send:1")
+    await say(press="tb:cancel:1", user="99")
+    lines = [(e.who, e.action, e.result) for e in reversed(AuditLog(storage.db).latest())]
+    assert lines == [("telegram:1", "/thongbao", "ok"), ("telegram:1", "/thongbao send 1", "ok"),
+                     ("telegram:99", "/thongbao cancel 1", "refused")]
