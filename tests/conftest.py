@@ -14,6 +14,7 @@ import yaml
 
 from bot.app import App, knowledge_from_config
 from bot.config import Config, load_config
+from bot.storage import Storage
 from knowledge.service import KnowledgeService
 from tests.faq_files import write_faq_dir
 
@@ -60,6 +61,18 @@ def make_config(tmp_path: Path, faq_dir: Path) -> Callable[..., Config]:
         return load_config(path, environ={})
 
     return make
+
+
+@pytest.fixture
+def config(make_config: Callable[..., Config]) -> Config:
+    """The default test configuration; specs needing other settings override this fixture."""
+    return make_config()
+
+
+@pytest.fixture
+def storage(config: Config) -> Storage:
+    """The conversation tables in this test's own database."""
+    return Storage.open(config.storage.path, config.storage.retention_days)
 
 
 @pytest.fixture

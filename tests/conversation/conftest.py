@@ -29,16 +29,6 @@ class FakeClock:
 
 
 @pytest.fixture
-def config(make_config: Callable[..., Config]) -> Config:
-    return make_config()
-
-
-@pytest.fixture
-def storage(config: Config) -> Storage:
-    return Storage.open(config.storage.path, config.storage.retention_days)
-
-
-@pytest.fixture
 def editable_knowledge(config: Config) -> KnowledgeService:
     """A service on this test's own FAQ copy (`faq_dir`), safe to edit and reload."""
     return knowledge_from_config(config)

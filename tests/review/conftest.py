@@ -18,16 +18,6 @@ Ask = Callable[..., Awaitable[list[Reply]]]
 
 
 @pytest.fixture
-def config(make_config: Callable[..., Config]) -> Config:
-    return make_config()
-
-
-@pytest.fixture
-def storage(config: Config) -> Storage:
-    return Storage.open(config.storage.path, config.storage.retention_days)
-
-
-@pytest.fixture
 def service(config: Config) -> KnowledgeService:
     return knowledge_from_config(config)
 
