@@ -40,7 +40,7 @@ Outcome = Literal["answered", "suggested", "fallback"]
 
 BM25_K1 = 1.2  # how fast repeating a term in more phrasings stops adding to an entry's score
 BM25_B = 0.5  # how much an entry that says a lot (many phrasings, many words) is discounted
-MAX_CANDIDATES = 40  # entries re-ranked at most; retrieval already orders them
+MAX_CANDIDATES = 20  # entries re-ranked at most; retrieval already orders them
 CANDIDATE_FLOOR = 0.25  # ... and only those within this share of the best retrieval score
 BROAD_TOKEN_SHARE = 0.05  # a word in more entries than this only re-weights candidates
 ANSWER_FIELD_WEIGHT = 0.3  # a word found only in an entry's answer, not its phrasings
@@ -48,18 +48,17 @@ PAIR_WEIGHT = 0.6  # a matched word pair adds this share of its weight to the ev
 SIMILARITY_WEIGHT = 0.4
 COVERAGE_WEIGHT = 0.2
 PHRASING_COVERAGE_WEIGHT = 0.1
+CLOSENESS_MAX = 100 * (SIMILARITY_WEIGHT + PHRASING_COVERAGE_WEIGHT)
 EVIDENCE_WEIGHT = 0.3
 BM25_WEIGHT = 0.3  # points off, per share the entry's BM25 score falls short of the best
 EVIDENCE_SCALE = 2.25  # matched weight, in rarest-word units, that gives ~63% evidence
-ACCENT_PENALTY = 4.0  # per word whose typed diacritics disagree with the phrasing
-MAX_ACCENT_PENALTY = 12.0
 VAGUE_WORDS = 1
 VAGUE_ALLOWANCE = 8.0
 CORRECTED_WORD_CREDIT = 0.85  # a word matched only after typo correction counts a bit less
 # How much an unknown word weighs against every entry, by its Zipf frequency in Vietnamese:
 # (at least this common, share of the full unknown-word weight), commonest first.
 UNKNOWN_WORD_SHARE = ((5.0, 0.15), (4.0, 0.3), (3.0, 0.6), (0.0, 1.0))
-RANKED_KEPT = 10  # candidates kept on a result, for explanations and evaluation
+RANKED_KEPT = 5  # candidates scored exactly and kept on a result (explanations, evaluation)
 
 
 @dataclass(frozen=True)
@@ -143,11 +142,12 @@ class Matcher:
             self._vocab_of = [frozenset(u) for u in uses]
             self._answer_vocab_of = [self._answer_terms(e) for e in self._entries]
             self._postings = self._build_postings(uses)
-            self._answer_postings = self._build_answer_postings()
             count = max(len(self._entries), 1)
             self._idf = {t: math.log(1 + count / len(p)) for t, p in self._postings.items()}
-            self._answer_idf = {t: math.log(1 + count / len(p))
-                                for t, p in self._answer_postings.items()}  # fmt: skip
+            self._answer_idf = {t: math.log(1 + count / n)
+                                for t, n in self._answer_counts().items()}  # fmt: skip
+            self._content_totals = [[sum(self._idf.get(t, 0.0) for t in p.content)
+                                     for p in phrasings] for phrasings in self._phrasings]
             self._unknown_weight = math.log(1 + count) + 1.0
             self._evidence_scale = EVIDENCE_SCALE * math.log(1 + count)
             self._broad = max(50, int(count * BROAD_TOKEN_SHARE))
@@ -171,27 +171,40 @@ class Matcher:
         return self._decide(ranked, query.text, vague)
 
     def _rank(self, query: Normalized, words: list[_QueryWord]) -> list[Candidate]:
-        """Candidates best first, scored 0–100."""
+        """The best candidates first, scored 0–100 (the top RANKED_KEPT exactly).
+
+        The cheap part of the score (coverage, evidence, BM25) is worked out for every
+        candidate; the phrasing-by-phrasing closeness (at most CLOSENESS_MAX points) only for
+        those that could still enter the top RANKED_KEPT.
+        """
         total = sum(w.weight for w in words)
         corrected = self._corrected_tokens(query, words)
         pairs = [p for p in _pairs(tuple(corrected)) if p in self._idf]
         matched = {w.token for w in words if w.known}
         text = " ".join(corrected)
-        typed = [(t, a) for t, a in zip(query.tokens, query.accents, strict=True) if a]
         retrieved = self._retrieve(words, pairs)
         best_bm25 = max(retrieved.values(), default=1.0)
-        ranked = []
+        partial = []
         for index, bm25 in retrieved.items():
             mass = self._coverage(index, words)
             pair_mass = sum(self._idf[p] for p in pairs if p in self._vocab_of[index])
             evidence = 1 - math.exp(-(mass + PAIR_WEIGHT * pair_mass) / self._evidence_scale)
-            closeness = self._closeness(index, text, typed, matched)
-            score = (closeness + 100 * (COVERAGE_WEIGHT * mass / total
-                                        + EVIDENCE_WEIGHT * evidence
-                                        + BM25_WEIGHT * (bm25 / best_bm25 - 1)))  # fmt: skip
-            ranked.append(Candidate(self._entries[index], round(max(0.0, min(score, 100.0)), 1)))
+            partial.append((100 * (COVERAGE_WEIGHT * mass / total + EVIDENCE_WEIGHT * evidence
+                                   + BM25_WEIGHT * (bm25 / best_bm25 - 1)), index))  # fmt: skip
+        partial.sort(reverse=True)
+        kept: list[float] = []  # a min-heap of the best RANKED_KEPT full scores so far
+        ranked = []
+        for base, index in partial:
+            if len(kept) == RANKED_KEPT and base + CLOSENESS_MAX <= kept[0]:
+                break  # sorted by base: no later candidate can enter the top either
+            score = max(0.0, min(base + self._closeness(index, text, matched), 100.0))
+            ranked.append(Candidate(self._entries[index], round(score, 1)))
+            if len(kept) < RANKED_KEPT:
+                heapq.heappush(kept, score)
+            else:
+                heapq.heappushpop(kept, score)
         ranked.sort(key=lambda c: c.score, reverse=True)
-        return ranked
+        return ranked[:RANKED_KEPT]
 
     def _decide(self, ranked: list[Candidate], normalized: str, vague: bool) -> MatchResult:
         """A vague question (a single word we know, like "VNeID") says too little to be
@@ -254,12 +267,11 @@ class Matcher:
             entries.sort(key=lambda posting: posting[1], reverse=True)
         return postings
 
-    def _build_answer_postings(self) -> dict[str, list[int]]:
-        postings: dict[str, list[int]] = {}
-        for index, terms in enumerate(self._answer_vocab_of):
-            for term in terms - self._vocab_of[index]:
-                postings.setdefault(term, []).append(index)
-        return postings
+    def _answer_counts(self) -> Counter[str]:
+        """In how many entries' answers (and not phrasings) each term stands."""
+        return Counter(chain.from_iterable(
+            answer - vocab for answer, vocab in zip(self._answer_vocab_of, self._vocab_of,
+                                                    strict=True)))  # fmt: skip
 
     def _spellings_seen(self) -> dict[str, frozenset[str]]:
         """Every accented spelling the knowledge base uses for each folded word."""
@@ -337,30 +349,35 @@ class Matcher:
         query, best first: every entry close enough to the best, not a fixed handful.
 
         A term counts more in an entry where more phrasings use it. Rare terms walk their
-        posting lists; broad words (in many entries) only add to entries already found,
-        so one common word cannot make the query cost O(entries).
+        posting lists; broad words (in many entries) and the answer text only add to the
+        front runners, so common words cannot make the query cost O(entries).
         """
         scores: dict[int, float] = {}
         terms = [(w.token, w.weight) for w in words if w.known]
         terms += [(p, self._idf[p]) for p in pairs]
         terms.sort(key=lambda term: term[1], reverse=True)
+        broad = []
         for token, weight in terms:
             postings = self._postings[token]
-            if len(postings) <= self._broad or not scores:
-                for index, saturation in postings[: self._broad]:
-                    scores[index] = scores.get(index, 0.0) + weight * saturation
-            else:
-                holders = self._holders[token]
-                for index in holders.keys() & scores.keys():
-                    scores[index] += weight * holders[index]
-        for token, _ in terms:
-            for index in self._answer_postings.get(token, ())[: self._broad]:
-                if index in scores:
-                    scores[index] += ANSWER_FIELD_WEIGHT * self._answer_idf[token]
+            if len(postings) > self._broad and scores:
+                broad.append((token, weight))
+                continue
+            for index, saturation in postings[: self._broad]:
+                scores[index] = scores.get(index, 0.0) + weight * saturation
         if not scores:
             return {}
-        floor = CANDIDATE_FLOOR * max(scores.values())
-        best = heapq.nlargest(MAX_CANDIDATES, scores, key=scores.__getitem__)
+        best = heapq.nlargest(2 * MAX_CANDIDATES, scores, key=scores.__getitem__)
+        for token, weight in broad:  # common words only re-order the front runners
+            holders = self._holders[token]
+            for index in best:
+                if index in holders:
+                    scores[index] += weight * holders[index]
+        asked = {t for t, _ in terms if t in self._answer_idf}
+        for index in best:  # so does the answer text, a weaker field
+            shared = self._answer_vocab_of[index].intersection(asked)
+            scores[index] += ANSWER_FIELD_WEIGHT * sum(map(self._answer_idf.__getitem__, shared))
+        best = heapq.nlargest(MAX_CANDIDATES, best, key=scores.__getitem__)
+        floor = CANDIDATE_FLOOR * scores[best[0]]
         return {index: scores[index] for index in best if scores[index] >= floor}
 
     def _coverage(self, index: int, words: list[_QueryWord]) -> float:
@@ -378,38 +395,22 @@ class Matcher:
                 mass += ANSWER_FIELD_WEIGHT * w.weight
         return mass
 
-    def _phrasing_coverage(self, phrasing: _Phrasing, matched: set[str]) -> float:
-        total = sum(self._idf.get(t, 0.0) for t in phrasing.content)
-        found = sum(self._idf.get(t, 0.0) for t in phrasing.content & matched)
-        return found / total if total else 0.0
-
-    def _closeness(
-        self, index: int, text: str, typed: list[tuple[str, str]], matched: set[str]
-    ) -> float:
+    def _closeness(self, index: int, text: str, matched: set[str]) -> float:
         """Best blend of similarity and phrasing coverage over an entry's phrasings.
 
-        rapidfuzz scores every phrasing in one call; the Python-side refinements (diacritic
-        penalty, phrasing coverage) only run while a phrasing could still beat the best.
+        rapidfuzz scores every phrasing in one call; phrasing coverage is only worked out
+        while a phrasing could still beat the best.
         """
-        phrasings = self._phrasings[index]
+        phrasings, totals = self._phrasings[index], self._content_totals[index]
         scored = process.extract(text, self._texts[index], scorer=fuzz.token_set_ratio,
                                  limit=None)  # fmt: skip
         best = 0.0
         for _, similarity, position in scored:  # most similar first
             if SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 <= best:
                 break
-            phrasing = phrasings[position]
-            similarity = max(0.0, similarity - self._accent_penalty(typed, phrasing))
-            best = max(best, SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100
-                       * self._phrasing_coverage(phrasing, matched))  # fmt: skip
+            content, total = phrasings[position].content, totals[position]
+            found = sum(self._idf[t] for t in matched if t in content)
+            coverage = found / total if total else 0.0
+            best = max(best, SIMILARITY_WEIGHT * similarity
+                       + PHRASING_COVERAGE_WEIGHT * 100 * coverage)  # fmt: skip
         return best
-
-    def _accent_penalty(self, typed: list[tuple[str, str]], phrasing: _Phrasing) -> float:
-        """Points off for each word typed with diacritics the phrasing spells otherwise."""
-        if not typed:
-            return 0.0
-        spelled: dict[str, set[str]] = {}
-        for token, accent in zip(phrasing.words.tokens, phrasing.words.accents, strict=True):
-            spelled.setdefault(token, set()).add(accent or token)
-        mismatches = sum(1 for t, a in typed if t in spelled and a not in spelled[t])
-        return min(MAX_ACCENT_PENALTY, ACCENT_PENALTY * mismatches)
