@@ -23,7 +23,8 @@ RESULT_LABELS = {OK: "thành công", FAILED: "thất bại", REFUSED: "bị từ
 ACTION_LABELS = {
     "login": "đăng nhập", "logout": "đăng xuất", "reload": "tải lại tệp",
     "csrf": "gửi biểu mẫu sai mã", "attach": "gắn câu hỏi vào mục",
-    "offtopic": "đánh dấu ngoài phạm vi",
+    "offtopic": "đánh dấu ngoài phạm vi", "broadcast-draft": "soạn thông báo",
+    "broadcast-send": "gửi thông báo", "broadcast-cancel": "hủy thông báo",
 }  # fmt: skip
 
 

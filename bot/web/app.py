@@ -90,7 +90,7 @@ def forbidden(request: web.Request, message: str) -> web.Response:
 
 def build_application(console: Console) -> web.Application:
     """The aiohttp application: templates with autoescape, local static files, routes."""
-    from bot.web import pages, review  # pages import this module's helpers
+    from bot.web import broadcasts, pages, review  # pages import this module's helpers
 
     application = web.Application(middlewares=[require_session])
     application[CONSOLE] = console
@@ -103,6 +103,7 @@ def build_application(console: Console) -> web.Application:
     env.filters["percent"] = lambda share: f"{share:.0%}"
     application.add_routes(pages.ROUTES)
     application.add_routes(review.ROUTES)
+    application.add_routes(broadcasts.ROUTES)
     application.router.add_static("/static/", HERE / "static")
     return application
 

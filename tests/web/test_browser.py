@@ -29,7 +29,8 @@ pytestmark = pytest.mark.skipif(
 TROLY06 = Path(sys.executable).with_name("troly06")
 MISSED = "xin giấy xác nhận độc thân online ở đâu vậy"
 MENU = {"Tổng quan": "Tổng quan", "Chưa trả lời": "Câu hỏi chưa trả lời",
-        "Thử hỏi": "Thử hỏi", "Kho kiến thức": "Kho kiến thức", "Nhắc việc": "Nhắc việc",
+        "Thử hỏi": "Thử hỏi", "Kho kiến thức": "Kho kiến thức", "Thông báo": "Thông báo",
+        "Nhắc việc": "Nhắc việc",
         "Nhật ký": "Nhật ký thao tác"}  # link → page heading
 PHONE = (390, 844)
 

@@ -14,8 +14,9 @@ from bot.web.auth import MAX_FAILURES, Sessions
 from tests.web.conftest import PASSWORDS, Browser
 
 PAGES = ["/", "/?days=30", "/tong-quan.csv", "/thu-hoi", "/kien-thuc", "/nhac-viec",
-         "/nhac-viec?to=tct-a", "/nhac-viec/tct-a.csv", "/nhat-ky"]
-FORMS = ["/thu-hoi", "/kien-thuc/tai-lai", "/dang-xuat"]
+         "/nhac-viec?to=tct-a", "/nhac-viec/tct-a.csv", "/nhat-ky", "/chua-tra-loi",
+         "/thong-bao"]
+FORMS = ["/thu-hoi", "/kien-thuc/tai-lai", "/dang-xuat", "/chua-tra-loi", "/thong-bao"]
 
 
 def actions(app: App, result: str) -> list[tuple[str, str]]:
