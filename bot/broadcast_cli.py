@@ -9,8 +9,11 @@ A mistake is a BroadcastError, printed by bot/cli.py as one line.
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
+from bot.audit import FAILED, AuditLog
 from bot.broadcast import CHANNEL_NAMES, Audience, BroadcastError, Broadcasts
 from bot.cli_args import positive_int
 from bot.config import load_config
@@ -18,7 +21,7 @@ from bot.pidfile import pid_file_beside, running_bot
 from bot.storage import Storage
 
 EXIT_OK = 0
-BY = "dòng lệnh"  # who acted, as the broadcasts table records it
+BY = "dòng lệnh"  # who acted and from where, as the broadcasts table and audit log record it
 
 
 def _broadcasts(args: argparse.Namespace) -> Broadcasts:
@@ -26,9 +29,26 @@ def _broadcasts(args: argparse.Namespace) -> Broadcasts:
     return Broadcasts(Storage.open(config.storage.path, config.storage.retention_days), config)
 
 
+@contextlib.contextmanager
+def audited(broadcasts: Broadcasts, action: str) -> Iterator[None]:
+    """Write the action to the audit log, as done or as failed with the reason."""
+    log = AuditLog(broadcasts.db)
+    try:
+        yield
+    except BroadcastError as exc:
+        log.record(BY, action, BY, FAILED, str(exc))
+        raise
+    log.record(BY, action, BY)
+
+
 def cmd_create(args: argparse.Namespace) -> int:
     """Draft a broadcast and show its preview; nothing is sent before `send`."""
     broadcasts = _broadcasts(args)
+    with audited(broadcasts, "broadcast create"):
+        return _create(args, broadcasts)
+
+
+def _create(args: argparse.Namespace, broadcasts: Broadcasts) -> int:
     text = _text(args)
     if args.groups:
         if args.channel:
@@ -68,7 +88,8 @@ def cmd_send(args: argparse.Namespace) -> int:
     """Confirm a draft; the running bot sends it."""
     config = load_config(args.config)
     broadcasts = _broadcasts(args)
-    progress = broadcasts.confirm(args.id, BY)
+    with audited(broadcasts, f"broadcast send {args.id}"):
+        progress = broadcasts.confirm(args.id, BY)
     print(f"Đã xác nhận thông báo #{args.id}: gửi tới {progress.total} người.")
     pid = running_bot(pid_file_beside(config.storage.path))
     if pid is None:
@@ -81,7 +102,9 @@ def cmd_send(args: argparse.Namespace) -> int:
 
 
 def cmd_cancel(args: argparse.Namespace) -> int:
-    print(_broadcasts(args).cancel(args.id, BY).describe())
+    broadcasts = _broadcasts(args)
+    with audited(broadcasts, f"broadcast cancel {args.id}"):
+        print(broadcasts.cancel(args.id, BY).describe())
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.audit import AuditLog
 from bot.cli import main
 from bot.config import Config
 from bot.storage import Storage
@@ -96,3 +97,14 @@ def test_argument_errors_are_vietnamese(admin, args):
     with pytest.raises(SystemExit) as exit_:
         admin(*args)
     assert exit_.value.code == 2
+
+
+def test_create_send_and_cancel_are_in_the_audit_log_failures_with_their_reason(
+    admin, storage: Storage
+):
+    admin("create", TEXT)
+    admin("send", "1")
+    admin("cancel", "7")
+    lines = [(e.action, e.result, e.detail) for e in reversed(AuditLog(storage.db).latest())]
+    assert lines == [("broadcast create", "ok", ""), ("broadcast send 1", "ok", ""),
+                     ("broadcast cancel 7", "failed", "Không có thông báo số 7.")]
