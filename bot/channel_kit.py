@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+import aiohttp
 from aiohttp import web
 
 from bot.config import Config
@@ -52,6 +53,7 @@ log = logging.getLogger(__name__)
 class ChannelStartError(Exception):
     """A channel cannot start for a reason waiting will not fix (e.g. a rejected token)."""
 
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection to a platform
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 P = TypeVar("P")
@@ -229,6 +231,19 @@ class WebhookServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+
+def surely_not_sent(exc: BaseException) -> bool:
+    """Whether an HTTP call failed before the request could reach the platform (no
+    connection was made). Anything later (a read timeout, a dropped connection, an
+    unreadable answer) may have been delivered, and must not be sent again."""
+    return isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError)
+
+
+def send_timeout(total: float) -> aiohttp.ClientTimeout:
+    """A call's time limit, with the connection's own shorter limit, so that a slow connect
+    (surely not sent) is told apart from a slow answer (maybe sent)."""
+    return aiohttp.ClientTimeout(total=total, sock_connect=min(total, CONNECT_TIMEOUT))
 
 
 def secret_refusal(request: web.Request, header: str, secret: str) -> web.Response | None:

@@ -28,11 +28,13 @@ from bot.channel_kit import (
     receive_mode,
     register_sender,
     secret_refusal,
+    send_timeout,
+    surely_not_sent,
     webhook_secret,
 )
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError
-from bot.outbox import Outbox, Refused, RetryLater, SendError, TemporaryFailure
+from bot.outbox import Outbox, Refused, RetryLater, SendError, TemporaryFailure, Unconfirmed
 from bot.plain_text import render_parts
 from bot.storage import Storage
 from handlers.conversation import Conversation, LastButtons
@@ -63,6 +65,10 @@ class ZaloBotUnreachable(Exception):
     """The API could not be reached or timed out (network trouble, not an answer)."""
 
 
+class ZaloBotMaybeSent(ZaloBotUnreachable):
+    """The request went out but no answer could be read: it may have been delivered."""
+
+
 class MalformedUpdate(ValueError):
     """An update without the fields every message has."""
 
@@ -70,19 +76,23 @@ class MalformedUpdate(ValueError):
 class ZaloBotApi:
     """Calls the Bot API methods. Errors never carry the URL: it contains the token."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, base_url: str, token: str, timeout: float = 30.0
+    ) -> None:
         self._session = session
         self._prefix = f"{base_url}{token}/"
+        self.timeout = timeout
 
     async def call(
-        self, method: str, payload: dict[str, Any] | None = None, timeout: float = 30.0
+        self, method: str, payload: dict[str, Any] | None = None, timeout: float | None = None
     ) -> Any:
-        """The `result` of `method`, or ZaloBotError / ZaloBotUnreachable."""
+        """The `result` of `method`, or ZaloBotError / ZaloBotUnreachable (ZaloBotMaybeSent
+        when the request may have arrived)."""
         try:
             async with self._session.post(
                 self._prefix + method,
                 json=payload or {},
-                timeout=aiohttp.ClientTimeout(total=timeout),
+                timeout=send_timeout(timeout or self.timeout),
             ) as response:
                 status = response.status
                 try:
@@ -90,7 +100,8 @@ class ZaloBotApi:
                 except ValueError:
                     body = None
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ZaloBotUnreachable(f"{method}: {type(exc).__name__}") from None
+            failure = ZaloBotUnreachable if surely_not_sent(exc) else ZaloBotMaybeSent
+            raise failure(f"{method}: {type(exc).__name__}") from None
         if not isinstance(body, dict):
             raise ZaloBotError(status, "answer is not a JSON object")
         if body.get("ok") is not True:
@@ -135,6 +146,8 @@ class ZaloBotSender:
     async def _send_text(self, chat_id: str, text: str) -> None:
         try:
             await self.api.call("sendMessage", {"chat_id": chat_id, "text": text})
+        except ZaloBotMaybeSent as exc:
+            raise Unconfirmed(str(exc)) from None
         except ZaloBotUnreachable as exc:
             raise TemporaryFailure(str(exc)) from None
         except ZaloBotError as exc:

@@ -30,7 +30,15 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.channel_kit import BoundedMap, DeliveredParts, Inbox, WebhookServer, register_sender
+from bot.channel_kit import (
+    BoundedMap,
+    DeliveredParts,
+    Inbox,
+    WebhookServer,
+    register_sender,
+    send_timeout,
+    surely_not_sent,
+)
 from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError
 from bot.outbox import (
@@ -41,6 +49,7 @@ from bot.outbox import (
     RetryLater,
     SendError,
     TemporaryFailure,
+    Unconfirmed,
 )
 from bot.plain_text import render_parts
 from bot.storage import Storage
@@ -82,6 +91,10 @@ class ZaloOAError(Exception):
         self.http_status = http_status
 
 
+class ZaloOAMaybeSent(ZaloOAUnreachable):
+    """The message went out but no answer could be read: it may have been delivered."""
+
+
 class BadSignature(Exception):
     """A webhook request whose signature, app or timestamp cannot be trusted."""
 
@@ -97,10 +110,12 @@ def signature(app_id: str, raw_body: bytes, timestamp: str, secret_key: str) -> 
 class ZaloOAApi:
     """The customer-service message call, with the token refresh it may need."""
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, tokens: OAuthTokens):
+    def __init__(self, session: aiohttp.ClientSession, base_url: str, tokens: OAuthTokens,
+                 timeout: float = 30.0):  # fmt: skip
         self._session = session
         self._url = base_url.rstrip("/") + CS_PATH
         self.tokens = tokens
+        self.timeout = timeout
 
     async def send_message(self, user_id: str, message: dict[str, Any]) -> dict[str, Any]:
         """Send; when Zalo rejects the token (-216 invalid, -220 expired or removed) refresh
@@ -119,7 +134,7 @@ class ZaloOAApi:
         try:
             async with self._session.post(
                 self._url, json=body, headers={"access_token": access_token},
-                timeout=aiohttp.ClientTimeout(total=30),
+                timeout=send_timeout(self.timeout),
             ) as response:
                 status = response.status
                 try:
@@ -127,7 +142,8 @@ class ZaloOAApi:
                 except ValueError:
                     answer = None
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ZaloOAUnreachable(f"send: {type(exc).__name__}") from None
+            failure = ZaloOAUnreachable if surely_not_sent(exc) else ZaloOAMaybeSent
+            raise failure(f"send: {type(exc).__name__}") from None
         if not isinstance(answer, dict):
             raise ZaloOAError(status, "answer is not a JSON object", status)
         code = answer.get("error", 0)
@@ -183,6 +199,8 @@ class ZaloOASender:
     async def _send_text(self, chat_id: str, text: str) -> None:
         try:
             await self._send_quoting(chat_id, text)
+        except ZaloOAMaybeSent as exc:
+            raise Unconfirmed(str(exc)) from None
         except (ZaloOAUnreachable, TokenRefreshFailed) as exc:
             raise TemporaryFailure(str(exc)) from None
         except ZaloOAError as exc:

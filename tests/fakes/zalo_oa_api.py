@@ -53,6 +53,7 @@ class FakeZaloOA(LocalServer):
     on_send: Callable[[Send], None] | None = None
     refusing: dict[str, int] = field(default_factory=dict)  # user id → error code
     clock: Clock = field(default_factory=SystemClock)  # dates the events users send
+    answer_delay: float = 0.0  # seconds a send is held after it was recorded (a slow Zalo)
     _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
     _rotations: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -133,6 +134,8 @@ class FakeZaloOA(LocalServer):
         self.sends.append(send)
         if self.on_send is not None:
             self.on_send(send)
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         if error:
             return web.json_response({"error": error, "message": message})
         data = {"message_id": f"oa-msg-{next(self._serial)}", "user_id": user_id}

@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.outbox import TemporaryFailure
+from bot.outbox import TemporaryFailure, Unconfirmed
 from bot.plain_text import choice_hint, split_text
 from bot.zalo_bot_channel import MAX_TEXT, ZaloBotApi, ZaloBotSender
 from handlers.conversation import LastButtons
 from handlers.types import Button, Reply
+from tests.fakes.local_server import free_port
 from tests.fakes.zalo_bot_api import TOKEN, FakeZaloBot
 
 CHAT = "zl-render"
@@ -80,3 +81,17 @@ def test_splitting_falls_back_to_words_then_characters() -> None:
     assert split_text("một hai ba bốn", 8) == ["một hai", "ba bốn"]
     assert split_text("x" * 10, 4) == ["xxxx", "xxxx", "xx"]
     assert split_text("\n\nchào\n\n", 100) == ["chào"]
+
+
+async def test_only_a_send_that_surely_did_not_leave_is_worth_retrying(
+    zalo_api: FakeZaloBot,
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        nobody = ZaloBotApi(session, f"http://127.0.0.1:{free_port()}/bot", TOKEN)
+        with pytest.raises(TemporaryFailure):
+            await ZaloBotSender(nobody, LastButtons()).send(CHAT, Reply("Xin chào"))
+        zalo_api.delay("sendMessage", 2.0)
+        impatient = ZaloBotApi(session, zalo_api.base_url, TOKEN, timeout=0.2)
+        with pytest.raises(Unconfirmed):  # sent, but no answer in time: it may have arrived
+            await ZaloBotSender(impatient, LastButtons()).send(CHAT, Reply("Xin chào"))
+    assert len(zalo_api.sent("sendMessage")) == 1

@@ -89,12 +89,13 @@ async def make_sender(
     allowed unless `send_billed=False`: most specs here are not about the 48 h window."""
     async with aiohttp.ClientSession() as session:
 
-        def make(refresh_token: str = FIRST_REFRESH, send_billed: bool = True) -> ZaloOASender:
+        def make(refresh_token: str = FIRST_REFRESH, send_billed: bool = True,
+                 timeout: float = 30.0) -> ZaloOASender:
             db = open_database(tmp_path / "t.db")
             tokens = OAuthTokens(session, TokenStore(db, APP_ID), zalo_oa.oauth_url,
                                  APP_SECRET, clock, MARGIN)
             tokens.seed(FIRST_ACCESS, refresh_token)
-            api = ZaloOAApi(session, zalo_oa.base_url, tokens)
+            api = ZaloOAApi(session, zalo_oa.base_url, tokens, timeout)
             return ZaloOASender(api, clock, OAStore(db, 7200), send_billed)
 
         yield make

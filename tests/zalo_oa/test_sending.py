@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import App
 from bot.clock import ManualClock
-from bot.outbox import OutsideWindow
+from bot.outbox import OutsideWindow, Unconfirmed
 from bot.storage import Storage
 from bot.zalo_oa_channel import ZaloOASender
 from handlers.types import Reply
@@ -95,3 +95,12 @@ async def test_a_follower_who_wrote_before_the_window_was_tracked_is_inside_it(
     await clock.set(datetime.now(UTC) + timedelta(hours=47))
     await make_sender(send_billed=False).send(CITIZEN, Reply("Nhắc việc"))
     assert zalo_oa.texts(CITIZEN) == ["Nhắc việc"]
+
+
+async def test_a_send_zalo_took_too_long_to_answer_may_have_arrived_and_is_not_resent(
+    make_sender: Callable[..., ZaloOASender], zalo_oa: FakeZaloOA
+) -> None:
+    zalo_oa.answer_delay = 2.0
+    with pytest.raises(Unconfirmed):
+        await make_sender(timeout=0.2).send(CITIZEN, Reply("Xin chào"))
+    assert len(zalo_oa.sends) == 1
