@@ -244,8 +244,7 @@ class Matcher:
             for words in chain((p.words for p in phrasings), keywords)))  # fmt: skip
 
     def _answer_terms(self, entry: Entry) -> frozenset[str]:
-        words = self.normalizer.normalize(entry.answer)
-        return self._content(words) | _pairs(words.tokens)
+        return self._content(self.normalizer.normalize(entry.answer))
 
     def _build_postings(self, uses: list[Counter[str]]) -> dict[str, list[tuple[int, float]]]:
         """term -> (entry index, BM25 term saturation), most central entries first, so that
