@@ -42,6 +42,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.background import cancel_and_wait
 from bot.config import Config
 from bot.outbox import (
     BLOCKED,
@@ -534,11 +535,8 @@ class BroadcastSender:
         self._task = asyncio.create_task(self._run(), name="broadcasts")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:

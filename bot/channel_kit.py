@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import logging
 import secrets
@@ -30,6 +29,7 @@ from typing import Generic, TypeVar
 import aiohttp
 from aiohttp import web
 
+from bot.background import cancel_and_wait
 from bot.config import Config
 from bot.outbox import (
     BLOCKED,
@@ -189,11 +189,8 @@ class Inbox(Responder):
         self._worker = asyncio.create_task(self._work(), name=f"inbox-{self.channel}")
 
     async def stop(self) -> None:
-        if self._worker is not None:
-            self._worker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._worker
-            self._worker = None
+        await cancel_and_wait(self._worker)
+        self._worker = None
 
     async def _work(self) -> None:
         while True:

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from bot.background import cancel_and_wait
 from bot.config import Config
 from bot.outbox import Outbox
 from bot.plain_text import render
@@ -77,11 +78,8 @@ class ConsoleChannel:
         self._task = asyncio.create_task(self._chat(), name="console")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _chat(self) -> None:
         try:

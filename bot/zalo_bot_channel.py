@@ -20,6 +20,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import retry_policy
+from bot.background import cancel_and_wait
 from bot.channel_kit import (
     BoundedMap,
     DeliveredParts,
@@ -248,11 +249,8 @@ class ZaloBotChannel:
         log.info("zalo bot channel started in %s mode", self.mode)
 
     async def stop(self) -> None:
-        if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
-            self._poller = None
+        await cancel_and_wait(self._poller)
+        self._poller = None
         if self._server is not None:
             await self._server.stop()
             self._server = None
