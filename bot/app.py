@@ -20,8 +20,8 @@ from bot.config import Config
 from bot.console import ConsoleChannel
 from bot.logging_setup import quiet_for_console
 from bot.outbox import Outbox, RetryPolicy
+from bot.pidfile import reload_and_report
 from bot.storage import Storage
-from handlers.admin import reload_data
 from handlers.conversation import Conversation
 from handlers.router import Services
 from knowledge.matcher import Thresholds
@@ -87,8 +87,8 @@ class App:
         await self.outbox.stop()
 
     def reload_in_background(self) -> asyncio.Task[list[str]]:
-        """SIGHUP: reload the FAQ and task files; problems are logged by reload_data."""
-        task = asyncio.create_task(reload_data(self.services), name="reload")
+        """SIGHUP: reload the FAQ and task files; problems are logged by reload_parts."""
+        task = asyncio.create_task(reload_and_report(self.services), name="reload")
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task

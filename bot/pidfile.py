@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import signal
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from handlers.admin import reload_parts
+from handlers.router import Services
+
+log = logging.getLogger(__name__)
 
 PID_FILE_NAME = "troly06.pid"
 REPORT_FILE_NAME = "troly06.reload.json"
@@ -50,6 +56,22 @@ def write_reload_report(path: Path, report: ReloadReport) -> None:
     partial.write_text(json.dumps({"applied": report.applied, "text": report.text},
                                   ensure_ascii=False), encoding="utf-8")
     os.replace(partial, path)
+
+
+async def reload_and_report(services: Services) -> list[str]:
+    """Reload everything (SIGHUP); return every problem found, errors first.
+
+    What happened is also written beside the database, where `troly06 kb reload` (which
+    sent the signal) waits to print it. The conversation only reloads (/tailai); the report
+    file is this process's business, like the pid file.
+    """
+    parts = await reload_parts(services)
+    report = ReloadReport(all(p.applied for p in parts), "\n\n".join(p.describe() for p in parts))
+    try:
+        write_reload_report(report_file_beside(services.config.storage.path), report)
+    except OSError as exc:
+        log.warning("reload: could not write the report for kb reload: %s", exc)
+    return [problem for part in parts for problem in part.problems]
 
 
 def request_reload(

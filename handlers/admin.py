@@ -12,7 +12,6 @@ import shlex
 from dataclasses import dataclass, field
 
 from bot.audit import OK, REFUSED, AuditLog
-from bot.pidfile import ReloadReport, report_file_beside, write_reload_report
 from bot.stats import figures_text, serving_figures
 from bot.yaml_lines import Problem
 from handlers.router import Context, Router, Services
@@ -97,21 +96,6 @@ async def reload_parts(services: Services) -> list[PartReload]:
         for problem in part.problems:
             log.warning("reload: %s", problem)
     return parts
-
-
-async def reload_data(services: Services) -> list[str]:
-    """Reload everything (SIGHUP); return every problem found, errors first.
-
-    What happened is also written beside the database, where `troly06 kb reload` (which
-    sent the signal) waits to print it.
-    """
-    parts = await reload_parts(services)
-    report = ReloadReport(all(p.applied for p in parts), "\n\n".join(p.describe() for p in parts))
-    try:
-        write_reload_report(report_file_beside(services.config.storage.path), report)
-    except OSError as exc:
-        log.warning("reload: could not write the report for kb reload: %s", exc)
-    return [problem for part in parts for problem in part.problems]
 
 
 async def _reload_knowledge(services: Services) -> PartReload:
