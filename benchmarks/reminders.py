@@ -36,8 +36,8 @@ from bot.storage import open_database
 from bot.telegram_channel import TelegramSender
 from bot.telegram_request import AiohttpRequest
 from handlers.types import Reply
+from scheduler.delivery import ReminderService
 from scheduler.policy import ReminderPolicy
-from scheduler.service import ReminderService
 from scheduler.store import ensure_schema, load_files_into
 from tests.fakes.rate_limited_telegram import RateLimitedTelegram
 from tests.fakes.telegram_api import TOKEN

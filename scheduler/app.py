@@ -1,13 +1,12 @@
 """The scheduler feature assembled from configuration: files, engine, timer, admin list.
 
 bot/app.py builds one `Officials` next to the channels and puts it in
-`Services.extras["officials"]` for handlers/officials.py.
+`Services.extras["officials"]`; the conversation uses it only through `scheduler.api`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,17 +18,9 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.outbox import Outbox
 from bot.yaml_lines import Problem
-from scheduler.model import Recurrence, TaskDef
+from scheduler.delivery import ReminderService
 from scheduler.policy import ReminderPolicy
-from scheduler.service import ReminderService
-from scheduler.store import (
-    CHAT,
-    ensure_schema,
-    load_files_into,
-    resolve_target,
-    task_record,
-    upsert_task,
-)
+from scheduler.store import ensure_schema, load_files_into
 from scheduler.timer import ReminderTimer
 
 log = logging.getLogger(__name__)
@@ -85,43 +76,12 @@ class Officials:
             self.timer.poke()
         return problems
 
-    def create_task(
-        self,
-        targets: list[str],
-        due_at: datetime,
-        title: str,
-        legal_basis: str = "",
-    ) -> str:
-        """A one-off task from an admin's chat command; kept across file reloads."""
-        groups = [t for t in targets if self._exists("work_groups", t)]
-        units = [t for t in targets if t not in groups]
-        slug = re.sub(r"[^a-z0-9]+", "-", due_at.strftime("%Y%m%d%H%M")).strip("-")
-        task_id = f"chat-{slug}-{self._count_tasks() + 1}"
-        task = TaskDef(
-            task_id,
-            title,
-            Recurrence("once", on=due_at.date()),
-            due_at.timetz().replace(tzinfo=None),
-            "",
-            legal_basis,
-            tuple(groups),
-            tuple(units),
-        )
-        upsert_task(self.db, task_record(task, CHAT))
-        self.timer.poke()
-        return task_id
+    def now(self) -> datetime:
+        return self.service.clock.now()
 
-    def resolve_target(self, text: str) -> str | None:
-        """The group or unit an admin means (see scheduler.store.resolve_target)."""
-        return resolve_target(self.db, text)
-
-    def _exists(self, table: str, ident: str) -> bool:
-        return (
-            self.db.execute(f"SELECT 1 FROM {table} WHERE id = ?", [ident]).fetchone() is not None
-        )
-
-    def _count_tasks(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
+    def format_due(self, due_at: datetime) -> str:
+        """A moment as officials read it ("17:00 ngày 15/08/2025")."""
+        return self.service.format_due(due_at)
 
     async def start(self) -> None:
         await self.timer.start()

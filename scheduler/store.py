@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,8 +19,8 @@ import sqlite_utils
 
 from bot.storage import migrate
 from bot.yaml_lines import Problem
-from scheduler.files import load_roster
-from scheduler.model import LEADER, Roster
+from scheduler.files import load_roster, parse_time
+from scheduler.model import LEADER, Recurrence, Roster
 
 COMPONENT = "scheduler"
 FILE, CHAT = "file", "chat"  # where a member or task came from
@@ -85,6 +85,39 @@ class MemberRow:
     role: str
     channel: str | None
     chat_id: str | None
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One due moment of a task, with every group it concerns (units resolved to groups)."""
+
+    id: int
+    task_id: str
+    title: str
+    description: str
+    legal_basis: str
+    due_at: datetime
+    group_ids: frozenset[str]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A delivery planned and not sent yet."""
+
+    id: int
+    occurrence_id: int
+    member_id: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class TaskSchedule:
+    """What planning needs of an active task to place its occurrences in time."""
+
+    id: str
+    due_time: time | None
+    recurrence: Recurrence
 
 
 def sync_roster(db: sqlite_utils.Database, roster: Roster) -> None:
@@ -213,9 +246,16 @@ def members_of_chat(db: sqlite_utils.Database, channel: str, chat_id: str) -> li
 
 def _members(db: sqlite_utils.Database, where: str, params: list) -> list[MemberRow]:
     rows = db.execute(
-        f"SELECT id, group_id, name, role, channel, chat_id FROM members WHERE {where}", params
+        f"SELECT id, group_id, name, role, channel, chat_id, active FROM members WHERE {where}",
+        params,
     ).fetchall()
-    return [MemberRow(*row) for row in rows]
+    return [MemberRow(*row[:6], bool(row[6])) for row in rows]
+
+
+def member(db: sqlite_utils.Database, member_id: str) -> MemberRow | None:
+    """One member, active or not, linked to a chat or not."""
+    found = _members(db, "id = ?", [member_id])
+    return found[0] if found else None
 
 
 def join_by_code(
@@ -288,3 +328,284 @@ def load_files_into(
     if roster is not None:
         sync_roster(db, roster)
     return problems
+
+
+# -- tasks and occurrences -----------------------------------------------------------------
+
+
+def active_schedules(db: sqlite_utils.Database) -> list[TaskSchedule]:
+    """The active tasks' due times and recurrences (as `task_record` stored them)."""
+    rows = db.execute("SELECT id, due_time, recurrence FROM tasks WHERE active = 1").fetchall()
+    return [TaskSchedule(row[0], parse_time(row[1]), _recurrence(row[2])) for row in rows]
+
+
+def _recurrence(text: str) -> Recurrence:
+    data = json.loads(text)
+    on = date.fromisoformat(data["on"]) if data.get("on") else None
+    return Recurrence(data["kind"], on, data["day"], data["quarter_month"], data["cron"])
+
+
+def add_occurrences(db: sqlite_utils.Database, due: Iterable[tuple[str, datetime]]) -> None:
+    """Record (task id, due moment) pairs; ones already recorded are left as they are."""
+    with db.conn:
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO occurrences (task_id, due_at) VALUES (?, ?)",
+            [(task_id, iso(due_at)) for task_id, due_at in due],
+        )
+
+
+_OCCURRENCE_COLUMNS = """o.id, o.task_id, t.title, t.description, t.legal_basis, o.due_at,
+                         t.groups, t.units
+                         FROM occurrences o JOIN tasks t ON t.id = o.task_id"""
+
+
+def occurrences_between(
+    db: sqlite_utils.Database, start: datetime, end: datetime
+) -> list[Occurrence]:
+    """Active tasks' occurrences due in [start, end], earliest first."""
+    rows = db.execute(
+        f"""SELECT {_OCCURRENCE_COLUMNS}
+            WHERE t.active = 1 AND o.due_at >= ? AND o.due_at <= ? ORDER BY o.due_at""",
+        [iso(start), iso(end)],
+    ).fetchall()
+    return [_occurrence(db, row) for row in rows]
+
+
+def occurrence(db: sqlite_utils.Database, occurrence_id: int) -> Occurrence | None:
+    row = db.execute(
+        f"SELECT {_OCCURRENCE_COLUMNS} WHERE o.id = ?", [occurrence_id]
+    ).fetchone()
+    return _occurrence(db, row) if row else None
+
+
+def _occurrence(db: sqlite_utils.Database, row: tuple) -> Occurrence:
+    groups = set(json.loads(row[6])) | groups_under(db, json.loads(row[7]))
+    return Occurrence(
+        row[0], row[1], row[2], row[3] or "", row[4] or "", from_iso(row[5]), frozenset(groups)
+    )
+
+
+def is_group(db: sqlite_utils.Database, ident: str) -> bool:
+    return db.execute("SELECT 1 FROM work_groups WHERE id = ?", [ident]).fetchone() is not None
+
+
+def count_tasks(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT COUNT(*) FROM tasks").fetchone()[0]
+
+
+# -- members, groups and completion --------------------------------------------------------
+
+
+def members_not_done(
+    db: sqlite_utils.Database, occ: Occurrence, whole_group: bool
+) -> list[MemberRow]:
+    """Active, reachable members of the occurrence's groups who have not finished; with
+    `whole_group`, one member's completion counts for the group."""
+    if not occ.group_ids:
+        return []
+    marks = ",".join("?" * len(occ.group_ids))
+    done = "group_id" if whole_group else "id"
+    completed = "group_id" if whole_group else "member_id"
+    return _members(
+        db,
+        f"""group_id IN ({marks}) AND active = 1 AND chat_id IS NOT NULL
+            AND {done} NOT IN (SELECT {completed} FROM completions WHERE occurrence_id = ?)
+            ORDER BY group_id, name""",
+        [*sorted(occ.group_ids), occ.id],
+    )
+
+
+def is_done(
+    db: sqlite_utils.Database, occurrence_id: int, who: MemberRow, whole_group: bool
+) -> bool:
+    """Whether `who` (or, with `whole_group`, anyone of their group) finished the occurrence."""
+    column, key = ("group_id", who.group_id) if whole_group else ("member_id", who.id)
+    row = db.execute(
+        f"SELECT 1 FROM completions WHERE occurrence_id = ? AND {column} = ?",
+        [occurrence_id, key],
+    ).fetchone()
+    return row is not None
+
+
+def mark_done(db: sqlite_utils.Database, occurrence_id: int, member_id: str, at: datetime) -> bool:
+    """Record completion; False when the member is unknown or it was already recorded."""
+    group = db.execute("SELECT group_id FROM members WHERE id = ?", [member_id]).fetchone()
+    if group is None:
+        return False
+    with db.conn:
+        cursor = db.execute(
+            """INSERT OR IGNORE INTO completions (occurrence_id, member_id, group_id, done_at)
+               VALUES (?, ?, ?, ?)""",
+            [occurrence_id, member_id, group[0], iso(at)],
+        )
+    return cursor.rowcount == 1
+
+
+def deactivate_chat(db: sqlite_utils.Database, channel: str, chat_id: str) -> None:
+    """Stop reminding a chat (it blocked the bot) in every group it joined."""
+    with db.conn:
+        db.execute(
+            "UPDATE members SET active = 0 WHERE channel = ? AND chat_id = ?", [channel, chat_id]
+        )
+
+
+def group_name(db: sqlite_utils.Database, group_id: str) -> str:
+    row = db.execute("SELECT name FROM work_groups WHERE id = ?", [group_id]).fetchone()
+    return row[0] if row else group_id
+
+
+def watched_groups(db: sqlite_utils.Database, group_id: str) -> set[str]:
+    """A leader watches their own group and the groups of the units directly below."""
+    rows = db.execute(
+        """SELECT cg.id FROM work_groups g JOIN units child ON child.parent = g.unit
+           JOIN work_groups cg ON cg.unit = child.id WHERE g.id = ?""",
+        [group_id],
+    ).fetchall()
+    return {group_id, *(row[0] for row in rows)}
+
+
+def reachable_members(db: sqlite_utils.Database, group_id: str) -> list[MemberRow]:
+    """Members of a group who receive reminders (active, linked to a chat), by name."""
+    return _members(
+        db, "group_id = ? AND active = 1 AND chat_id IS NOT NULL ORDER BY name", [group_id]
+    )
+
+
+# -- snoozes -------------------------------------------------------------------------------
+
+
+def snooze(
+    db: sqlite_utils.Database, occurrence_id: int, member_id: str, until: datetime
+) -> None:
+    """Remind this member of the occurrence again at `until`, counting the snoozes."""
+    with db.conn:
+        db.execute(
+            """INSERT INTO snoozes (occurrence_id, member_id, until, count) VALUES (?, ?, ?, 1)
+               ON CONFLICT (occurrence_id, member_id)
+               DO UPDATE SET until = excluded.until, count = count + 1""",
+            [occurrence_id, member_id, iso(until)],
+        )
+
+
+def due_snoozes(
+    db: sqlite_utils.Database, occurrence_id: int, now: datetime
+) -> list[tuple[str, int]]:
+    """(member id, how many snoozes) of the snoozes of an occurrence that have run out."""
+    return db.execute(
+        "SELECT member_id, count FROM snoozes WHERE occurrence_id = ? AND until <= ?",
+        [occurrence_id, iso(now)],
+    ).fetchall()
+
+
+def next_snooze_end(db: sqlite_utils.Database, now: datetime) -> datetime | None:
+    row = db.execute("SELECT MIN(until) FROM snoozes WHERE until > ?", [iso(now)]).fetchone()
+    return from_iso(row[0]) if row and row[0] else None
+
+
+# -- deliveries ----------------------------------------------------------------------------
+
+
+def add_deliveries(db: sqlite_utils.Database, rows: list[tuple[int, str, str, datetime]]) -> None:
+    """Plan (occurrence, member, kind, created) deliveries; a planned kind is never added twice."""
+    with db.conn:
+        db.conn.executemany(
+            """INSERT OR IGNORE INTO deliveries (occurrence_id, member_id, kind, created_at)
+               VALUES (?, ?, ?, ?)""",
+            [(occ, member_id, kind, iso(at)) for occ, member_id, kind, at in rows],
+        )
+
+
+def pending_deliveries(db: sqlite_utils.Database) -> list[Pending]:
+    """Planned, unsent deliveries in planning order."""
+    rows = db.execute(
+        """SELECT id, occurrence_id, member_id, kind FROM deliveries
+           WHERE status = 'pending' ORDER BY id"""
+    ).fetchall()
+    return [Pending(*row) for row in rows]
+
+
+def set_delivery_status(
+    db: sqlite_utils.Database,
+    ids: list[int],
+    status: str,
+    sent_at: datetime | None = None,
+    detail: str | None = None,
+) -> None:
+    if not ids:
+        return
+    sent = iso(sent_at) if sent_at else None
+    with db.conn:
+        db.conn.executemany(
+            "UPDATE deliveries SET status = ?, sent_at = ?, detail = ? WHERE id = ?",
+            [(status, sent, detail, i) for i in ids],
+        )
+
+
+def undelivered_before(db: sqlite_utils.Database, ids: list[int], statuses: Iterable[str]) -> bool:
+    """Whether a delivery of the same occurrence and member as one of `ids` already ended
+    in one of `statuses` (so a leader hears once per task, not at every reminder kind)."""
+    marks, kinds = ",".join("?" * len(ids)), list(statuses)
+    row = db.execute(
+        f"""SELECT 1 FROM deliveries d JOIN deliveries mine
+              ON mine.occurrence_id = d.occurrence_id AND mine.member_id = d.member_id
+            WHERE mine.id IN ({marks}) AND d.status IN ({",".join("?" * len(kinds))}) LIMIT 1""",
+        [*ids, *kinds],
+    ).fetchone()
+    return row is not None
+
+
+def undelivered_count(
+    db: sqlite_utils.Database, occurrence_id: int, group_id: str, status: str
+) -> int:
+    """Members of a group whose deliveries for an occurrence ended in `status`."""
+    return db.execute(
+        """SELECT COUNT(DISTINCT d.member_id) FROM deliveries d
+           JOIN members m ON m.id = d.member_id
+           WHERE d.occurrence_id = ? AND m.group_id = ? AND d.status = ?""",
+        [occurrence_id, group_id, status],
+    ).fetchone()[0]
+
+
+def undelivered_members(
+    db: sqlite_utils.Database, occurrence_id: int, statuses: Iterable[str]
+) -> set[str]:
+    """Members whose deliveries for an occurrence ended in one of `statuses`."""
+    kinds = list(statuses)
+    rows = db.execute(
+        f"""SELECT DISTINCT member_id FROM deliveries
+            WHERE occurrence_id = ? AND status IN ({",".join("?" * len(kinds))})""",
+        [occurrence_id, *kinds],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+# -- the web console's lists ---------------------------------------------------------------
+
+
+def groups_with_units(db: sqlite_utils.Database) -> list[tuple[str, str, str]]:
+    """(id, name, unit's name) of every working group, by unit then name."""
+    return db.execute(
+        """SELECT g.id, g.name, coalesce(u.name, g.unit) FROM work_groups g
+           LEFT JOIN units u ON u.id = g.unit ORDER BY u.name, g.name"""
+    ).fetchall()
+
+
+def leader_names(db: sqlite_utils.Database, group_id: str) -> tuple[str, ...]:
+    """Active leaders of a group, linked to a chat or not."""
+    rows = db.execute(
+        "SELECT name FROM members WHERE group_id = ? AND role = ? AND active = 1 ORDER BY name",
+        [group_id, LEADER],
+    ).fetchall()
+    return tuple(row[0] for row in rows)
+
+
+def task_summaries(db: sqlite_utils.Database) -> list[tuple[str, str, str, tuple[str, ...], bool]]:
+    """(id, title, recurrence kind, groups and units, active) of every task, by title."""
+    rows = db.execute(
+        "SELECT id, title, recurrence, groups, units, active FROM tasks ORDER BY title"
+    ).fetchall()
+    return [
+        (tid, title, json.loads(rec).get("kind", ""), (*json.loads(gs), *json.loads(us)),
+         bool(active))
+        for tid, title, rec, gs, us, active in rows
+    ]  # fmt: skip

@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from scheduler.service import ReminderService
+from scheduler.delivery import ReminderService
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ class ReminderTimer:
         self.safety_minutes = safety_minutes
         self.scheduler = AsyncIOScheduler(timezone=tz)
         self._lock = asyncio.Lock()
-        service.on_change = self.poke
         # Reminders to a channel that was not ready at the last tick (it registers after the
         # timer starts, or after waiting out an outage) go as soon as it is.
         service.outbox.when_channel_added(lambda _channel: self.poke())

@@ -15,10 +15,12 @@ import pytest
 from bot.clock import ManualClock
 from bot.outbox import Outbox
 from bot.storage import open_database
+from scheduler.app import Officials
+from scheduler.delivery import ReminderService
 from scheduler.files import load_roster
 from scheduler.policy import ReminderPolicy
-from scheduler.service import ReminderService
 from scheduler.store import ensure_schema, join_by_phone, sync_roster
+from scheduler.timer import ReminderTimer
 from tests.fakes.scripted_channel import ScriptedSender
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -86,6 +88,7 @@ class World:
         self.service = ReminderService(
             self.db, self.outbox, ReminderPolicy(TZ), clock, done_scope=done_scope
         )
+        self.officials = Officials(self.db, self.service, ReminderTimer(self.service, TZ))
 
     def load(self, text: str = ROSTER_YAML) -> None:
         file = self.path / "roster.yaml"
@@ -103,6 +106,9 @@ class World:
         next_wake = await self.service.tick()
         await self.clock.advance(2)
         return next_wake
+
+    def first_occurrence(self):
+        return self.service.planner.open_occurrences(self.clock.now())[0]
 
     def texts(self, chat: str) -> list[str]:
         return [reply.text for reply in self.sender.to(chat)]

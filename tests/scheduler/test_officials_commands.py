@@ -80,7 +80,7 @@ async def test_roi_stops_reminders(bot):
 async def test_reminder_buttons_mark_done_and_snooze(bot):
     conversation, officials = bot
     await conversation.handle(said("an", phone="0900000002"))
-    occ = officials.service.open_occurrences(officials.service.clock.now())[0]
+    occ = officials.service.planner.open_occurrences(officials.now())[0]
     snoozed = await talk(conversation, said("an", button=f"nv:snooze:{occ.id}"))
     assert snoozed == "⏰ Sẽ nhắc lại lúc 11:00 ngày 10/08/2025."
     done = await talk(conversation, said("an", button=f"nv:done:{occ.id}"))
@@ -92,7 +92,7 @@ async def test_tiendo_shows_leaders_per_group_completion(bot):
     conversation, officials = bot
     for chat, phone in [("truong", "0900000001"), ("an", "0900000002"), ("binh", "0900000003")]:
         await conversation.handle(said(chat, phone=phone))
-    occ = officials.service.open_occurrences(officials.service.clock.now())[0]
+    occ = officials.service.planner.open_occurrences(officials.now())[0]
     await conversation.handle(said("an", button=f"nv:done:{occ.id}"))
     report = await talk(conversation, said("truong", "/tiendo"))
     assert "Tổ công tác phường Ba Đình: 1/3 đã hoàn thành" in report

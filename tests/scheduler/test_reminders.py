@@ -2,7 +2,8 @@
 
 from bot.clock import ManualClock
 from bot.outbox import Blocked, TemporaryFailure, Unconfirmed
-from scheduler.service import DONE_BUTTON, SNOOZE_BUTTON
+from scheduler import api
+from scheduler.messages import DONE_BUTTON, SNOOZE_BUTTON
 from scheduler.store import join_by_phone
 from tests.scheduler.conftest import ROSTER_YAML, World, local
 
@@ -49,8 +50,8 @@ async def test_ticking_twice_at_the_same_moment_sends_once(world):
 
 async def test_done_stops_that_members_reminders_only(world):
     await world.at("2025-08-08T08:00")
-    occurrence = world.service.open_occurrences(world.clock.now())[0]
-    assert world.service.mark_done(occurrence.id, "tct-ba-dinh.0900000002")
+    occurrence = world.first_occurrence()
+    assert api.press_done(world.officials, "telegram", "c-an", occurrence.id)
     await world.at("2025-08-12T08:00")
     assert len(world.texts("c-an")) == 1
     assert len(world.texts("c-binh")) == 2
@@ -60,8 +61,8 @@ async def test_done_for_the_whole_group_when_configured(tmp_path, clock):
     world = World(tmp_path, clock, done_scope="group")
     world.load()
     await world.at("2025-08-08T08:00")
-    occurrence = world.service.open_occurrences(world.clock.now())[0]
-    world.service.mark_done(occurrence.id, "tct-ba-dinh.0900000002")
+    occurrence = world.first_occurrence()
+    api.press_done(world.officials, "telegram", "c-an", occurrence.id)
     await world.at("2025-08-12T08:00")
     assert [len(world.texts(chat)) for chat in GROUP_CHATS] == [1, 1, 1]
     await world.outbox.stop()
@@ -69,10 +70,10 @@ async def test_done_for_the_whole_group_when_configured(tmp_path, clock):
 
 async def test_snooze_reminds_again_after_the_delay(world):
     await world.at("2025-08-08T08:00")
-    occurrence = world.service.open_occurrences(world.clock.now())[0]
+    occurrence = world.first_occurrence()
     await world.clock.set(local("2025-08-08T09:00"))
-    until = world.service.snooze(occurrence.id, "tct-ba-dinh.0900000002")
-    assert until == local("2025-08-08T11:00")
+    pressed = api.press_snooze(world.officials, "telegram", "c-an", occurrence.id)
+    assert pressed.again_at == local("2025-08-08T11:00")
     assert await world.at("2025-08-08T10:59") == local("2025-08-08T11:00")
     assert len(world.texts("c-an")) == 1
     await world.at("2025-08-08T11:00")
@@ -85,10 +86,10 @@ async def test_nothing_is_sent_during_quiet_hours_a_missed_reminder_and_a_late_s
     assert world.texts("c-an") == []
     await world.at("2025-08-09T07:00")
     assert len(world.texts("c-an")) == 1
-    occurrence = world.service.open_occurrences(world.clock.now())[0]
+    occurrence = world.first_occurrence()
     await world.clock.set(local("2025-08-09T20:00"))
-    until = world.service.snooze(occurrence.id, "tct-ba-dinh.0900000002")
-    assert until == local("2025-08-10T07:00")
+    pressed = api.press_snooze(world.officials, "telegram", "c-an", occurrence.id)
+    assert pressed.again_at == local("2025-08-10T07:00")
     await world.at("2025-08-09T23:30")
     assert len(world.texts("c-an")) == 1
     await world.at("2025-08-10T07:00")
@@ -105,8 +106,8 @@ async def test_overdue_reminders_daily_then_stop(world):
 
 async def test_escalation_tells_the_group_leader_and_the_parent_units_leader(world):
     await world.at("2025-08-15T08:00")
-    occurrence = world.service.open_occurrences(world.clock.now())[0]
-    world.service.mark_done(occurrence.id, "tct-ba-dinh.0900000003")  # Bình is done
+    occurrence = world.first_occurrence()
+    api.press_done(world.officials, "telegram", "c-binh", occurrence.id)  # Bình is done
     await world.at("2025-08-16T08:00")
     ward_leader = world.texts("c-truong")[-1]
     city_leader = world.texts("c-tinh")[-1]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.web.auth import verify_password
+from scheduler import api
 from tests.web.conftest import TASK_TITLE, Browser
 
 TROLY06 = Path(sys.executable).with_name("troly06")
@@ -52,8 +53,8 @@ class TestReminders:
 
     async def test_export_a_groups_progress_as_csv(self, browser: Browser, running: App):
         officials = running.services.extras["officials"]
-        occurrence = officials.service.open_occurrences(officials.service.clock.now())[0]
-        officials.service.mark_done(occurrence.id, "tct-a.telegram.501")
+        occurrence = officials.service.planner.open_occurrences(officials.now())[0]
+        api.press_done(officials, "telegram", "501", occurrence.id)
         await browser.login("minh")
         _, text = await browser.get("/nhac-viec/tct-a.csv")
         rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
