@@ -31,9 +31,9 @@ from bot.pidfile import (
     request_reload,
 )
 from bot.review_cli import add_review_command
-from bot.stats import figures_csv, figures_text, serving_figures
 from bot.storage import Storage
 from bot.web.auth import ADMIN, VIEWER, hash_password
+from handlers.stats import figures_csv, figures_text, serving_figures
 from knowledge.evaluation import DatasetError, Miss, evaluate_by_group, read_examples
 from knowledge.loader import KnowledgeLoadError, LoadReport, load_knowledge_base
 from knowledge.matcher import MatchResult

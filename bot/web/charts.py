@@ -11,7 +11,7 @@ import pygal
 from markupsafe import Markup
 from pygal.style import Style
 
-from bot.stats import OUTCOME_LABELS, OUTCOMES, Figures
+from handlers.stats import OUTCOME_LABELS, OUTCOMES, Figures
 
 STYLE = Style(
     background="white", plot_background="white", foreground="#222", foreground_strong="#222",

@@ -1,7 +1,7 @@
 """The console's pages: login, overview, test question, knowledge, reminders, audit log.
 
 Each handler reads through the library functions the chat commands and the CLI use
-(bot.stats, the knowledge service, scheduler.progress, handlers.admin.reload_parts), so the
+(handlers.stats, the knowledge service, scheduler.progress, handlers.admin.reload_parts), so the
 console can never tell a different story from them.
 """
 
@@ -16,7 +16,6 @@ from aiohttp import web
 
 from bot.audit import FAILED, REFUSED
 from bot.privacy import redact
-from bot.stats import OUTCOME_LABELS, PERIODS, entry_figures, figures_csv, serving_figures
 from bot.web.app import (
     LOGIN_PATH,
     SESSION_COOKIE,
@@ -28,6 +27,7 @@ from bot.web.app import (
 from bot.web.auth import verify_password
 from bot.web.charts import questions_chart, users_chart
 from handlers.admin import reload_parts
+from handlers.stats import OUTCOME_LABELS, PERIODS, entry_figures, figures_csv, serving_figures
 from knowledge.review_dates import entries_due, vietnam_today
 from scheduler import progress
 

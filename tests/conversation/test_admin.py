@@ -12,10 +12,10 @@ from bot.audit import AuditLog
 from bot.cli import main
 from bot.config import Config
 from bot.outbox import Outbox
-from bot.stats import figures_text, serving_figures
 from bot.storage import open_database
 from handlers.conversation import Conversation
 from handlers.router import Services
+from handlers.stats import figures_text, serving_figures
 from knowledge.review_dates import vietnam_today
 from knowledge.service import KnowledgeService
 from scheduler.app import Officials

@@ -3,7 +3,8 @@
 One function computes the figures and every view shows the same ones: the web console's
 overview (charts, table, CSV), `troly06 stats --days N [--csv]` and the admins' `/thongke`.
 Days are Vietnam's calendar days (UTC+7 all year, no daylight saving), since admins read
-"hôm qua" as their own yesterday, while the database keeps UTC.
+"hôm qua" as their own yesterday, while the database keeps UTC. It reads only the
+conversation's own tables, so it sits beside the conversation, below every view of it.
 """
 
 from __future__ import annotations
