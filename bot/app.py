@@ -167,7 +167,9 @@ def build_components(app: App, console: bool = False) -> list[Component]:
     if app.config.scheduler.enabled:
         from scheduler.app import Officials
 
-        officials = Officials.from_config(app.config, app.storage.db, app.outbox, app.clock)
+        officials = Officials.from_settings(
+            app.config.scheduler, app.storage.db, app.outbox, app.clock
+        )
         app.services.extras["officials"] = officials
         components.append(officials)
     if app.config.web.enabled and not console:

@@ -32,6 +32,7 @@ from bot.pidfile import (
 )
 from bot.review_cli import add_review_command
 from bot.storage import Storage
+from bot.tasks_cli import add_tasks_commands
 from bot.web.auth import ADMIN, VIEWER, hash_password
 from handlers.stats import figures_csv, figures_text, serving_figures
 from knowledge.evaluation import DatasetError, Miss, evaluate_by_group, read_examples
@@ -41,7 +42,6 @@ from knowledge.normalize import Normalizer, SynonymError
 from knowledge.review_dates import review_problems, vietnam_today
 from knowledge.service import KnowledgeService
 from knowledge.sourcing import source_problems
-from scheduler.cli import add_tasks_commands
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 MIN_PASSWORD = 8

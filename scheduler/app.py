@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlite_utils
 
 from bot.clock import Clock, SystemClock
-from bot.config import Config
+from bot.config import SchedulerSettings
 from bot.outbox import Outbox
 from bot.yaml_lines import Problem
 from scheduler.delivery import ReminderService
@@ -38,14 +38,14 @@ class Officials:
     default_due_time: str = "17:00"
 
     @classmethod
-    def from_config(
+    def from_settings(
         cls,
-        config: Config,
+        settings: SchedulerSettings,
         db: sqlite_utils.Database,
         outbox: Outbox,
         clock: Clock | None = None,
     ) -> Officials:
-        settings = config.scheduler
+        """The feature as the `scheduler:` section describes it, its files loaded."""
         ensure_schema(db)
         policy = ReminderPolicy.from_settings(settings)
         service = ReminderService(

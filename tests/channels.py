@@ -58,7 +58,7 @@ async def officials_on_channel(
     storage = Storage.open(config.storage.path)
     outbox = Outbox()
     clock = ManualClock(now)
-    feature = Officials.from_config(config, storage.db, outbox, clock)
+    feature = Officials.from_settings(config.scheduler, storage.db, outbox, clock)
     services = Services(knowledge, config, storage, {"officials": feature})
     on_clock = (clock,) if channel_on_clock else ()
     channel = channel_type(config, Conversation(services), outbox, storage, *on_clock)

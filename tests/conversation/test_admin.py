@@ -38,7 +38,8 @@ def config(make_config, roster) -> Config:
 @pytest.fixture
 def conversation(config, storage, knowledge, tmp_path) -> Conversation:
     """The admin's conversation with the reminder feature wired in, as `troly06 run` has it."""
-    officials = Officials.from_config(config, open_database(tmp_path / "t.db"), Outbox())
+    db = open_database(tmp_path / "t.db")
+    officials = Officials.from_settings(config.scheduler, db, Outbox())
     services = Services(knowledge=knowledge, config=config, storage=storage,
                         extras={"officials": officials})
     return Conversation(services)

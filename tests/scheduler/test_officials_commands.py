@@ -23,7 +23,8 @@ async def bot(tmp_path, make_config):
     clock = ManualClock(local("2025-08-10T09:00"))
     outbox = Outbox(clock=clock)
     outbox.register(ScriptedSender(clock, "telegram"), rate_per_second=100)
-    officials = Officials.from_config(config, open_database(tmp_path / "t.db"), outbox, clock)
+    db = open_database(tmp_path / "t.db")
+    officials = Officials.from_settings(config.scheduler, db, outbox, clock)
     services = Services(knowledge=None, config=config, extras={"officials": officials})
     conversation = Conversation(services, routers=[officials_feature.router])
     yield conversation, officials

@@ -1,4 +1,6 @@
-"""`troly06 tasks …`: the scheduler's subcommands, registered by bot/cli.py in one line."""
+"""`troly06 tasks …`: the scheduler's subcommands, registered by bot/cli.py in one line.
+
+It lives in bot/ because it loads the configuration; the checking is `scheduler.files`."""
 
 from __future__ import annotations
 
