@@ -138,3 +138,22 @@ async def test_an_unknown_target_is_named(bot):
     conversation, _ = bot
     refused = await talk(conversation, said("admin", "/taonhiemvu SAIMA 20/08/2025 Việc"))
     assert refused.startswith("Không có tổ, đơn vị hay mã tham gia nào là SAIMA.")
+
+
+@pytest.mark.parametrize("text", ["/dangky BADINH06", "/roi", "/nhiemvu", "/tiendo",
+                                  "/taonhiemvu tct-hn 20/08/2025 Việc"])
+async def test_with_reminders_switched_off_each_command_says_so(make_config, text):
+    conversation = Conversation(Services(knowledge=None, config=make_config()),
+                                routers=[officials_feature.router])
+    assert await talk(conversation, said("admin", text)) == officials_feature.NOT_ENABLED
+    pressed = await talk(conversation, said("admin", button="nv:done:1"))
+    assert pressed == officials_feature.NOT_ENABLED
+
+
+async def test_with_reminders_switched_off_a_shared_phone_gets_the_conversations_answer(
+    make_config,
+):
+    conversation = Conversation(Services(knowledge=None, config=make_config()),
+                                routers=[officials_feature.router])
+    reply = await talk(conversation, said("an", phone="0900000002"))
+    assert "không cần số điện thoại" in reply
