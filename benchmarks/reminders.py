@@ -30,15 +30,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram import Bot
 
-from bot.clock import ManualClock
-from bot.outbox import INTERACTIVE, SENT, Outbox, Outcome, Outgoing
+from bot.outbox import Outbox, Outcome, Outgoing
 from bot.storage import open_database
 from bot.telegram_channel import TelegramSender
 from bot.telegram_request import AiohttpRequest
-from handlers.types import Reply
+from foundations.delivery import INTERACTIVE, SENT
+from foundations.messages import Reply
 from scheduler.delivery import ReminderService
 from scheduler.policy import ReminderPolicy
 from scheduler.store import ensure_schema, load_files_into
+from tests.fakes.clock import ManualClock
 from tests.fakes.rate_limited_telegram import RateLimitedTelegram
 from tests.fakes.telegram_api import TOKEN
 

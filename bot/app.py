@@ -15,13 +15,13 @@ import signal
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
-from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.console import ConsoleChannel
 from bot.logging_setup import quiet_for_console
 from bot.outbox import Outbox, RetryPolicy
 from bot.pidfile import reload_and_report
 from bot.storage import Storage
+from foundations.clock import Clock, SystemClock
 from handlers.conversation import Conversation
 from handlers.router import Services
 from knowledge.matcher import Thresholds

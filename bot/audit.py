@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from bot.privacy import redact
 from bot.storage import migrate
+from foundations.privacy import redact
 from knowledge.review_dates import VIETNAM
 
 COMPONENT = "audit"

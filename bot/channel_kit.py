@@ -32,8 +32,6 @@ from aiohttp import web
 from bot.background import cancel_and_wait
 from bot.config import Config
 from bot.outbox import (
-    BLOCKED,
-    INTERACTIVE,
     ChannelSender,
     Outbox,
     Outcome,
@@ -44,8 +42,9 @@ from bot.outbox import (
     TemporaryFailure,
 )
 from bot.storage import Storage
+from foundations.delivery import BLOCKED, INTERACTIVE
+from foundations.messages import Incoming, Reply
 from handlers.conversation import Conversation
-from handlers.types import Incoming, Reply
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, NewType, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.yaml_lines import LocatedDict, load_located_yaml
+from foundations.yaml_lines import LocatedDict, load_located_yaml
 
 ENV_PREFIX = "TROLY06_"
 DEFAULT_PATH = Path("config.yaml")

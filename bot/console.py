@@ -20,8 +20,8 @@ from bot.config import Config
 from bot.outbox import Outbox
 from bot.plain_text import render
 from bot.storage import Storage
+from foundations.messages import Incoming, Reply
 from handlers.conversation import Conversation, LastButtons
-from handlers.types import Incoming, Reply
 
 CHANNEL = "console"
 USER = "local"  # the one person at the terminal: admins list them as "console:local"

@@ -32,20 +32,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.clock import Clock, SystemClock
-from handlers.types import Reply
+from foundations.clock import Clock, SystemClock
+from foundations.delivery import (
+    BLOCKED,
+    BULK,
+    FAILED,
+    INTERACTIVE,
+    OUTSIDE_WINDOW,
+    REFUSED,
+    SENT,
+    UNCONFIRMED,
+)
+from foundations.messages import Reply
 
 log = logging.getLogger(__name__)
-
-INTERACTIVE = 0  # a person is waiting for this answer
-BULK = 1  # reminders, broadcasts: may wait behind interactive messages
-
-SENT = "sent"
-BLOCKED = "blocked"  # the user blocked the bot (Telegram 403): mark the member inactive
-REFUSED = "refused"  # the platform refuses for good (e.g. Zalo OA: a restricted user)
-OUTSIDE_WINDOW = "outside_window"  # not the recipient's free window (Zalo OA's 48 h): unsent
-FAILED = "failed"  # temporary failures outlasted the retry limit: it surely did not leave
-UNCONFIRMED = "unconfirmed"  # the request may have reached the platform: not resent
 
 
 class ChannelSender(Protocol):

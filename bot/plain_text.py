@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from handlers.types import Reply
+from foundations.messages import Reply
 
 Measure = Callable[[str], int]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.privacy import redact
+from foundations.privacy import redact
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from telegram import (
 )
 
 from bot.plain_text import join_lines, utf16_length
+from foundations.messages import Reply
 from handlers.payloads import MAX_PAYLOAD_BYTES
-from handlers.types import Reply
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,6 @@ from bot.channel_kit import (
     send_timeout,
     surely_not_sent,
 )
-from bot.clock import Clock, SystemClock
 from bot.config import Config, ConfigError
 from bot.outbox import (
     Blocked,
@@ -60,8 +59,9 @@ from bot.zalo_oa_tokens import (
     TokenStore,
     ZaloOAUnreachable,
 )
+from foundations.clock import Clock, SystemClock
+from foundations.messages import Incoming, Reply
 from handlers.conversation import Conversation, LastButtons
-from handlers.types import Incoming, Reply
 
 log = logging.getLogger(__name__)
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import aiohttp
 import sqlite_utils
 
-from bot.clock import Clock
 from bot.config import ConfigError
 from bot.storage import migrate
+from foundations.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ import shlex
 from dataclasses import dataclass, field
 
 from bot.audit import OK, REFUSED, AuditLog
-from bot.yaml_lines import Problem
+from foundations.messages import Reply
+from foundations.yaml_lines import Problem
 from handlers.router import Context, Router, Services
 from handlers.stats import figures_text, serving_figures
-from handlers.types import Reply
 from knowledge.loader import KnowledgeLoadError
 from knowledge.normalize import SynonymError
 from knowledge.review_dates import entries_due, vietnam_today

@@ -10,10 +10,10 @@ bot/broadcast.py, reached through `Services.extras["broadcasts"]`.
 from __future__ import annotations
 
 from bot.broadcast import Audience, BroadcastError, Broadcasts
+from foundations.messages import Button, Reply
 from handlers import payloads
 from handlers.admin import ADMINS_ONLY, admin_allowed
 from handlers.router import Context, Router
-from handlers.types import Button, Reply
 
 router = Router("broadcast")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 
+from foundations.messages import Button, Reply
 from handlers.payloads import payload, resolve, token
 from handlers.replies import (
     CATEGORY,
@@ -16,7 +17,6 @@ from handlers.replies import (
     question_button,
 )
 from handlers.router import Context, Router
-from handlers.types import Button, Reply
 
 router = Router("browse")
 

@@ -12,13 +12,13 @@ import logging
 from collections import OrderedDict
 from dataclasses import replace
 
-from bot.privacy import ID_MARK, ID_NUMBER, find_secret, redact
+from foundations.messages import Button, Incoming, Reply
+from foundations.privacy import ID_MARK, ID_NUMBER, find_secret, redact
 from handlers import payloads
 from handlers.flood import ALLOW, NOTIFY, FloodGuard
 from handlers.replies import HUMAN_BUTTON, MENU_BUTTON, outdated_reply
 from handlers.router import Context, Dispatcher, Router, Services
 from handlers.routers import ROUTERS
-from handlers.types import Button, Incoming, Reply
 from knowledge.normalize import visible
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.privacy import redact
+from foundations.messages import Button, Reply
+from foundations.privacy import redact
 from handlers.payloads import resolve
 from handlers.replies import (
     FEEDBACK,
@@ -16,7 +17,6 @@ from handlers.replies import (
     question_button,
 )
 from handlers.router import Context, Router
-from handlers.types import Button, Reply
 
 if TYPE_CHECKING:
     from knowledge.service import MatchResult

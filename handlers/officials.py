@@ -10,9 +10,9 @@ import functools
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from foundations.messages import Reply
 from handlers.admin import ADMINS_ONLY, admin_allowed
 from handlers.router import Context, Router
-from handlers.types import Reply
 from scheduler import api
 from scheduler.app import Officials
 from scheduler.messages import BUTTON_PREFIX

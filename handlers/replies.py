@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from foundations.messages import Button, Reply
 from handlers.payloads import payload, token
-from handlers.types import Button, Reply
 
 MENU = "m"  # payload: show the main menu
 HUMAN = "lh"  # payload: where to get human help

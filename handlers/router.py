@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from handlers.types import Incoming, Reply
+from foundations.messages import Incoming, Reply
 
 if TYPE_CHECKING:
     from bot.config import Config

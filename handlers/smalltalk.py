@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from foundations.messages import Reply
 from handlers.replies import MENU_BUTTON, menu_reply
 from handlers.router import Context, Router
-from handlers.types import Reply
 from knowledge.normalize import fold, split_words
 
 router = Router("smalltalk")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from foundations.messages import Reply
 from handlers.replies import HUMAN, MENU, MENU_BUTTON, menu_reply
 from handlers.router import Context, Router
-from handlers.types import Reply
 from knowledge.local_facts import fill_local
 
 router = Router("start")

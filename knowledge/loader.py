@@ -15,7 +15,8 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from bot.yaml_lines import (
+from foundations.messages import Link
+from foundations.yaml_lines import (
     Consequences,
     ImpossibleDate,
     LocatedDict,
@@ -25,7 +26,6 @@ from bot.yaml_lines import (
     declared_ids,
     load_located_yaml,
 )
-from handlers.types import Link
 from knowledge.local_facts import unknown_placeholders
 from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Category, Entry, KnowledgeBase, Source

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from handlers.types import Link
+from foundations.messages import Link
 
 
 @dataclass(frozen=True)

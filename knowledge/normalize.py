@@ -16,7 +16,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import NamedTuple
 
-from bot.yaml_lines import LocatedDict, LocatedList, Problem, load_located_yaml
+from foundations.yaml_lines import LocatedDict, LocatedList, Problem, load_located_yaml
 
 DEFAULT_SYNONYMS = Path(__file__).with_name("synonyms.yaml")
 

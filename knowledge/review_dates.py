@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.yaml_lines import Problem
+from foundations.yaml_lines import Problem
 from knowledge.model import Entry, KnowledgeBase
 
 NOTICE_DAYS = 30  # how long before `review_by` admins start being told

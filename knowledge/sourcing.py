@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from bot.yaml_lines import Problem
+from foundations.yaml_lines import Problem
 from knowledge.model import Entry
 
 WARNING = "warning"  # `kb check` shows them; the shipped FAQ's spec allows none

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bot.clock import Clock, SystemClock
 from bot.config import SchedulerSettings
 from bot.outbox import Outbox
-from bot.yaml_lines import Problem
+from foundations.clock import Clock, SystemClock
+from foundations.yaml_lines import Problem
 from scheduler.delivery import ReminderService
 from scheduler.policy import ReminderPolicy
 from scheduler.store import ensure_schema, load_files_into

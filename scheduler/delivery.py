@@ -14,9 +14,10 @@ from datetime import datetime
 
 import sqlite_utils
 
-from bot.clock import Clock
-from bot.outbox import BLOCKED, BULK, SENT, UNCONFIRMED, Outbox, Outcome, Outgoing
-from handlers.types import Reply
+from bot.outbox import Outbox, Outcome, Outgoing
+from foundations.clock import Clock
+from foundations.delivery import BLOCKED, BULK, SENT, UNCONFIRMED
+from foundations.messages import Reply
 from scheduler import messages, store
 from scheduler.messages import UNDELIVERED_REASONS
 from scheduler.planning import MEMBER_SCOPE, Planner

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.yaml_lines import (
+from foundations.yaml_lines import (
     Consequences,
     LocatedDict,
     LocatedList,

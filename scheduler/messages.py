@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.outbox import OUTSIDE_WINDOW, REFUSED
-from handlers.types import Button, Reply
+from foundations.delivery import OUTSIDE_WINDOW, REFUSED
+from foundations.messages import Button, Reply
 from scheduler.store import Occurrence
 
 DONE_BUTTON = "✅ Đã hoàn thành"

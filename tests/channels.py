@@ -9,7 +9,6 @@ from datetime import datetime
 import aiohttp
 
 from bot.app import Component
-from bot.clock import ManualClock
 from bot.config import Config
 from bot.outbox import Outbox
 from bot.storage import Storage
@@ -17,6 +16,7 @@ from handlers.conversation import Conversation
 from handlers.router import Services
 from knowledge.service import KnowledgeService
 from scheduler.app import Officials
+from tests.fakes.clock import ManualClock
 from tests.fakes.local_server import LOOPBACK
 
 # Config overrides for an outbox that never makes a spec wait: no pause between messages to

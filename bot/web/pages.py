@@ -15,7 +15,6 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.audit import FAILED, REFUSED
-from bot.privacy import redact
 from bot.web.app import (
     LOGIN_PATH,
     SESSION_COOKIE,
@@ -26,6 +25,7 @@ from bot.web.app import (
 )
 from bot.web.auth import verify_password
 from bot.web.charts import questions_chart, users_chart
+from foundations.privacy import redact
 from handlers.admin import reload_parts
 from handlers.stats import OUTCOME_LABELS, PERIODS, entry_figures, figures_csv, serving_figures
 from knowledge.review_dates import entries_due, vietnam_today

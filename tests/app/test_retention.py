@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.app import RETENTION_CHECK_SECONDS, App
-from bot.clock import ManualClock
 from bot.config import Config
-from handlers.types import Incoming
+from foundations.messages import Incoming
 from knowledge.service import KnowledgeService
+from tests.fakes.clock import ManualClock
 
 
 async def test_question_text_is_erased_after_the_retention_period_without_a_restart(

@@ -4,7 +4,7 @@ the exact message, then presses Gửi or Hủy; anyone else is turned away."""
 from bot.audit import AuditLog
 from bot.broadcast import Broadcasts
 from bot.storage import Storage
-from handlers.types import Reply
+from foundations.messages import Reply
 from tests.broadcast.conftest import Say, opt_in
 
 TEXT = "Tối nay 20:00 hệ thống VNeID bảo trì 2 giờ."

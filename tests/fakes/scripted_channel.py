@@ -6,8 +6,8 @@ used where a test is about the outbox or the reminder engine rather than HTTP.
 
 from __future__ import annotations
 
-from bot.clock import Clock
-from handlers.types import Reply
+from foundations.clock import Clock
+from foundations.messages import Reply
 
 
 class ScriptedSender:

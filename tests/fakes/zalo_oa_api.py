@@ -19,8 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.clock import Clock, SystemClock
 from bot.zalo_oa_channel import signature
+from foundations.clock import Clock, SystemClock
 from tests.fakes.local_server import LocalServer
 
 APP_ID = "3200111222333"

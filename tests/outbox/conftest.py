@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.outbox import Outbox, Outcome, RetryPolicy
+from tests.fakes.clock import ManualClock
 from tests.fakes.scripted_channel import ScriptedSender
 
 

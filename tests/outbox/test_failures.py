@@ -1,20 +1,8 @@
 """What the outbox does when the platform says no: 429, 403, refusal, 5xx."""
 
-from bot.outbox import (
-    BLOCKED,
-    BULK,
-    FAILED,
-    REFUSED,
-    SENT,
-    UNCONFIRMED,
-    Blocked,
-    Outgoing,
-    Refused,
-    RetryLater,
-    TemporaryFailure,
-    Unconfirmed,
-)
-from handlers.types import Reply
+from bot.outbox import Blocked, Outgoing, Refused, RetryLater, TemporaryFailure, Unconfirmed
+from foundations.delivery import BLOCKED, BULK, FAILED, REFUSED, SENT, UNCONFIRMED
+from foundations.messages import Reply
 
 
 def msg(chat: str, on_result=None) -> Outgoing:

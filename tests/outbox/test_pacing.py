@@ -2,8 +2,9 @@
 
 from itertools import pairwise
 
-from bot.outbox import BULK, INTERACTIVE, Outgoing
-from handlers.types import Reply
+from bot.outbox import Outgoing
+from foundations.delivery import BULK, INTERACTIVE
+from foundations.messages import Reply
 
 
 def msg(chat: str, text: str = "x", priority: int = BULK, on_result=None) -> Outgoing:

@@ -9,9 +9,9 @@ import pytest
 from bot.app import knowledge_from_config
 from bot.config import Config
 from bot.storage import Storage
+from foundations.messages import Incoming, Reply
 from handlers.conversation import Conversation
 from handlers.router import Services
-from handlers.types import Incoming, Reply
 from knowledge.service import KnowledgeService
 
 Ask = Callable[..., Awaitable[list[Reply]]]

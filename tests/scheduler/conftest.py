@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.outbox import Outbox
 from bot.storage import open_database
 from scheduler.app import Officials
@@ -21,6 +20,7 @@ from scheduler.files import load_roster
 from scheduler.policy import ReminderPolicy
 from scheduler.store import ensure_schema, join_by_phone, sync_roster
 from scheduler.timer import ReminderTimer
+from tests.fakes.clock import ManualClock
 from tests.fakes.scripted_channel import ScriptedSender
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -3,14 +3,14 @@ and the admin's /taonhiemvu — through the real conversation router."""
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.outbox import Outbox
 from bot.storage import open_database
+from foundations.messages import Incoming
 from handlers import officials as officials_feature
 from handlers.conversation import Conversation
 from handlers.router import Services
-from handlers.types import Incoming
 from scheduler.app import Officials
+from tests.fakes.clock import ManualClock
 from tests.fakes.scripted_channel import ScriptedSender
 from tests.scheduler.conftest import ROSTER_YAML, local
 

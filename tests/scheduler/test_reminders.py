@@ -1,10 +1,10 @@
 """Reminder policy end to end: offsets, quiet hours, snooze, done, restart, downtime."""
 
-from bot.clock import ManualClock
 from bot.outbox import Blocked, TemporaryFailure, Unconfirmed
 from scheduler import api
 from scheduler.messages import DONE_BUTTON, SNOOZE_BUTTON
 from scheduler.store import join_by_phone
+from tests.fakes.clock import ManualClock
 from tests.scheduler.conftest import ROSTER_YAML, World, local
 
 GROUP_CHATS = ("c-truong", "c-an", "c-binh")

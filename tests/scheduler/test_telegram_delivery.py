@@ -6,9 +6,9 @@ import asyncio
 import pytest
 from telegram import Bot
 
-from bot.clock import ManualClock
 from bot.telegram_channel import TelegramSender
 from scheduler.store import join_by_phone
+from tests.fakes.clock import ManualClock
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.scheduler.conftest import CHATS, World, local
 

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import ManualClock
 from scheduler.timer import NEXT_JOB, SAFETY_JOB, ReminderTimer
+from tests.fakes.clock import ManualClock
 from tests.scheduler.conftest import ROSTER_YAML, TZ, World
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.privacy import ID_NUMBER, OTP, PASSWORD, find_secret, redact
+from foundations.privacy import ID_NUMBER, OTP, PASSWORD, find_secret, redact
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,10 @@ from bot.config import Config
 from bot.outbox import Outbox
 from bot.storage import Storage
 from bot.telegram_channel import TYPING_AFTER, TelegramChannel
+from foundations.messages import Reply
 from handlers.conversation import Conversation
 from handlers.router import Router, Services
 from handlers.routers import ROUTERS
-from handlers.types import Reply
 from knowledge.service import KnowledgeService
 from tests.channels import FAST_OUTBOX
 from tests.fakes.telegram_api import TOKEN, FakeTelegram

@@ -10,7 +10,7 @@ from bot.app import App
 from bot.outbox import TemporaryFailure, Unconfirmed
 from bot.telegram_channel import TelegramSender
 from bot.telegram_request import AiohttpRequest
-from handlers.types import Reply
+from foundations.messages import Reply
 from tests.fakes.local_server import free_port
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 

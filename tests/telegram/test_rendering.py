@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import App
 from bot.telegram_render import MAX_MESSAGE, render
-from handlers.types import Button, Link, Reply
+from foundations.messages import Button, Link, Reply
 from knowledge.service import KnowledgeService
 from tests.fakes.telegram_api import FakeTelegram
 from tests.telegram.conftest import HTML_ENTRY_ID, LONG_ENTRY_ID, keyboard

@@ -11,11 +11,11 @@ import pytest
 
 from bot.app import App
 from bot.channel_kit import ChannelStartError
-from bot.clock import ManualClock
 from bot.config import Config
 from bot.telegram_channel import STARTUP_RETRY_FIRST
 from knowledge.service import KnowledgeService
 from tests.channels import FAST_OUTBOX
+from tests.fakes.clock import ManualClock
 from tests.fakes.local_server import free_port
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 

@@ -11,8 +11,8 @@ import pytest
 from bot.outbox import TemporaryFailure, Unconfirmed
 from bot.plain_text import choice_hint, split_text
 from bot.zalo_bot_channel import MAX_TEXT, ZaloBotApi, ZaloBotSender
+from foundations.messages import Button, Reply
 from handlers.conversation import LastButtons
-from handlers.types import Button, Reply
 from tests.fakes.local_server import free_port
 from tests.fakes.zalo_bot_api import TOKEN, FakeZaloBot
 

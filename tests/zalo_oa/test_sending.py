@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.clock import ManualClock
 from bot.outbox import OutsideWindow, Unconfirmed
 from bot.storage import Storage
 from bot.zalo_oa_channel import ZaloOASender
-from handlers.types import Reply
+from foundations.messages import Reply
+from tests.fakes.clock import ManualClock
 from tests.fakes.zalo_oa_api import INVALID_PARAMETERS, FakeZaloOA
 from tests.zalo_oa.conftest import Post
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import ManualClock
 from bot.outbox import TemporaryFailure
-from handlers.types import Reply
+from foundations.messages import Reply
+from tests.fakes.clock import ManualClock
 from tests.fakes.zalo_oa_api import APP_ID, FakeZaloOA
 from tests.zalo_oa.conftest import MARGIN
 
