@@ -15,15 +15,15 @@ import signal
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
-from bot.config import Config
 from bot.console import ConsoleChannel
 from bot.logging_setup import quiet_for_console
 from bot.outbox import Outbox, RetryPolicy
 from bot.pidfile import reload_and_report
-from bot.storage import Storage
 from foundations.clock import Clock, SystemClock
+from foundations.settings import Config
 from handlers.conversation import Conversation
 from handlers.router import Services
+from handlers.store import Storage
 from knowledge.matcher import Thresholds
 from knowledge.service import KnowledgeService
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import sqlite_utils
 
-from bot.storage import migrate
+from foundations.database import migrate
 from foundations.privacy import redact
 from knowledge.review_dates import VIETNAM
 

@@ -43,12 +43,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.background import cancel_and_wait
-from bot.config import Config
 from bot.outbox import Outbox, Outcome, Outgoing
 from bot.plain_text import render_parts
-from bot.storage import Storage, migrate
+from foundations.database import migrate
 from foundations.delivery import BLOCKED, BULK, FAILED, OUTSIDE_WINDOW, REFUSED, SENT, UNCONFIRMED
 from foundations.messages import Reply
+from foundations.settings import Config
+from handlers.store import Storage
 from scheduler.store import ensure_schema, groups_under, resolve_target
 
 log = logging.getLogger(__name__)

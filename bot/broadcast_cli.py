@@ -16,9 +16,9 @@ from pathlib import Path
 from bot.audit import FAILED, AuditLog
 from bot.broadcast import CHANNEL_NAMES, Audience, BroadcastError, Broadcasts
 from bot.cli_args import positive_int
-from bot.config import load_config
 from bot.pidfile import pid_file_beside, running_bot
-from bot.storage import Storage
+from foundations.settings_file import load_config
+from handlers.store import Storage
 
 EXIT_OK = 0
 BY = "dòng lệnh"  # who acted and from where, as the broadcasts table and audit log record it

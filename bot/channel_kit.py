@@ -30,7 +30,6 @@ import aiohttp
 from aiohttp import web
 
 from bot.background import cancel_and_wait
-from bot.config import Config
 from bot.outbox import (
     ChannelSender,
     Outbox,
@@ -41,10 +40,11 @@ from bot.outbox import (
     SendError,
     TemporaryFailure,
 )
-from bot.storage import Storage
 from foundations.delivery import BLOCKED, INTERACTIVE
 from foundations.messages import Incoming, Reply
+from foundations.settings import Config
 from handlers.conversation import Conversation
+from handlers.store import Storage
 
 log = logging.getLogger(__name__)
 

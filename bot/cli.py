@@ -21,7 +21,6 @@ from bot.broadcast import BroadcastError
 from bot.broadcast_cli import add_broadcast_commands
 from bot.channel_kit import ChannelStartError
 from bot.cli_args import VietnameseParser, iso_date, positive_int, share_config_option
-from bot.config import ConfigError, load_config
 from bot.logging_setup import configure_logging
 from bot.pidfile import (
     NoRunningBot,
@@ -31,10 +30,12 @@ from bot.pidfile import (
     request_reload,
 )
 from bot.review_cli import add_review_command
-from bot.storage import Storage
 from bot.tasks_cli import add_tasks_commands
 from bot.web.auth import ADMIN, VIEWER, hash_password
+from foundations.settings import ConfigError
+from foundations.settings_file import load_config
 from handlers.stats import figures_csv, figures_text, serving_figures
+from handlers.store import Storage
 from knowledge.evaluation import DatasetError, Miss, evaluate_by_group, read_examples
 from knowledge.loader import KnowledgeLoadError, LoadReport, load_knowledge_base
 from knowledge.matcher import MatchResult

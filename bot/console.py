@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.background import cancel_and_wait
-from bot.config import Config
 from bot.outbox import Outbox
 from bot.plain_text import render
-from bot.storage import Storage
 from foundations.messages import Incoming, Reply
+from foundations.settings import Config
 from handlers.conversation import Conversation, LastButtons
+from handlers.store import Storage
 
 CHANNEL = "console"
 USER = "local"  # the one person at the terminal: admins list them as "console:local"

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from bot.app import knowledge_from_config
 from bot.cli_args import positive_int
-from bot.config import load_config
 from bot.pidfile import NoRunningBot, pid_file_beside, signal_reload
-from bot.storage import Storage
+from foundations.settings_file import load_config
+from handlers.store import Storage
 from knowledge.editing import EditError, EditResult, attach_variants, mark_offtopic
 from knowledge.loader import DEFAULT_FAQ_DIR
 from knowledge.review import Missed, ReviewGroup, group_missed

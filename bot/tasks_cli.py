@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.config import load_config
+from foundations.settings_file import load_config
 from scheduler.files import load_roster
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2

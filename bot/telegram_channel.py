@@ -40,14 +40,14 @@ from bot.channel_kit import (
     secret_refusal,
     webhook_secret,
 )
-from bot.config import Config, ConfigError
 from bot.outbox import Blocked, Outbox, Refused, RetryLater, TemporaryFailure, Unconfirmed
-from bot.storage import Storage
 from bot.telegram_render import TelegramMessage, render
 from bot.telegram_request import REQUEST_NOT_SENT, AiohttpRequest
 from foundations.clock import Clock, SystemClock
 from foundations.messages import Incoming, Reply
+from foundations.settings import Config, ConfigError
 from handlers.conversation import Conversation
+from handlers.store import Storage
 
 log = logging.getLogger(__name__)
 

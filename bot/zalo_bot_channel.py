@@ -33,13 +33,13 @@ from bot.channel_kit import (
     surely_not_sent,
     webhook_secret,
 )
-from bot.config import Config, ConfigError
 from bot.outbox import Outbox, Refused, RetryLater, SendError, TemporaryFailure, Unconfirmed
 from bot.plain_text import render_parts
-from bot.storage import Storage
 from foundations.clock import Clock, SystemClock
 from foundations.messages import Incoming, Reply
+from foundations.settings import Config, ConfigError
 from handlers.conversation import Conversation, LastButtons
+from handlers.store import Storage
 
 log = logging.getLogger(__name__)
 

@@ -39,7 +39,6 @@ from bot.channel_kit import (
     send_timeout,
     surely_not_sent,
 )
-from bot.config import Config, ConfigError
 from bot.outbox import (
     Blocked,
     Outbox,
@@ -51,7 +50,6 @@ from bot.outbox import (
     Unconfirmed,
 )
 from bot.plain_text import render_parts
-from bot.storage import Storage
 from bot.zalo_oa_store import OAStore
 from bot.zalo_oa_tokens import (
     OAuthTokens,
@@ -61,7 +59,9 @@ from bot.zalo_oa_tokens import (
 )
 from foundations.clock import Clock, SystemClock
 from foundations.messages import Incoming, Reply
+from foundations.settings import Config, ConfigError
 from handlers.conversation import Conversation, LastButtons
+from handlers.store import Storage
 
 log = logging.getLogger(__name__)
 

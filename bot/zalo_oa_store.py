@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from bot.storage import migrate
+from foundations.database import migrate
 
 COMPONENT = "zalo_oa_events"
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import aiohttp
 import sqlite_utils
 
-from bot.config import ConfigError
-from bot.storage import migrate
 from foundations.clock import Clock
+from foundations.database import migrate
+from foundations.settings import ConfigError
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from foundations.messages import Incoming, Reply
 
 if TYPE_CHECKING:
-    from bot.config import Config
-    from bot.storage import Storage
+    from foundations.settings import Config
+    from handlers.store import Storage
     from knowledge.service import KnowledgeService
 
 

@@ -17,8 +17,8 @@ from dataclasses import replace
 
 from knowledge.model import KnowledgeBase
 
-# The keys an answer may use; bot/config.py's `local:` section has exactly these (a test
-# keeps both the same).
+# The keys an answer may use; foundations/settings.py's `local:` section has exactly these
+# (a test keeps both the same).
 LOCAL_KEYS = (
     "unit_name", "police_name", "police_phone", "police_address",
     "one_stop_address", "one_stop_hours", "zalo",

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bot.config import SchedulerSettings
 from bot.outbox import Outbox
 from foundations.clock import Clock, SystemClock
+from foundations.settings import SchedulerSettings
 from foundations.yaml_lines import Problem
 from scheduler.delivery import ReminderService
 from scheduler.policy import ReminderPolicy

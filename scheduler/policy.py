@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from bot.config import SchedulerSettings
+    from foundations.settings import SchedulerSettings
 
 ESCALATE = "escalate"
 

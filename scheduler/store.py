@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bot.storage import migrate
+from foundations.database import migrate
 from foundations.yaml_lines import Problem
 from scheduler.files import load_roster, parse_time
 from scheduler.model import LEADER, Recurrence, Roster

@@ -9,11 +9,11 @@ from datetime import datetime
 import aiohttp
 
 from bot.app import Component
-from bot.config import Config
 from bot.outbox import Outbox
-from bot.storage import Storage
+from foundations.settings import Config
 from handlers.conversation import Conversation
 from handlers.router import Services
+from handlers.store import Storage
 from knowledge.service import KnowledgeService
 from scheduler.app import Officials
 from tests.fakes.clock import ManualClock

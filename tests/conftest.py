@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from bot.app import App, knowledge_from_config
-from bot.config import Config, load_config
-from bot.storage import Storage
+from foundations.settings import Config
+from foundations.settings_file import load_config
+from handlers.store import Storage
 from knowledge.service import KnowledgeService
 from tests.faq_files import write_faq_dir
 

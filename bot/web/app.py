@@ -16,8 +16,8 @@ import jinja2
 from aiohttp import web
 
 from bot.audit import REFUSED, AuditLog
-from bot.config import Config
 from bot.web.auth import Account, LoginThrottle, Session, Sessions, accounts
+from foundations.settings import Config
 from handlers.router import Services
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from bot.app import RETENTION_CHECK_SECONDS, App
-from bot.config import Config
 from foundations.messages import Incoming
+from foundations.settings import Config
 from knowledge.service import KnowledgeService
 from tests.fakes.clock import ManualClock
 

@@ -23,13 +23,8 @@ LAYERS = {"foundations": 0, "knowledge": 1, "scheduler": 2, "handlers": 3, "bot"
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ("handlers.admin", "bot.audit"),  # issue 11: removed by 11d (handlers stop importing bot)
     ("handlers.broadcast", "bot.broadcast"),  # issue 11: removed by 11d
-    ("handlers.router", "bot.config"),  # issue 11: removed by 11a step 3 (settings types)
-    ("handlers.router", "bot.storage"),  # issue 11: removed by 11a step 3 (storage split)
-    ("scheduler.app", "bot.config"),  # issue 11: removed by 11a step 3 (settings types)
     ("scheduler.app", "bot.outbox"),  # issue 11: removed by 11c (the scheduler API)
     ("scheduler.delivery", "bot.outbox"),  # issue 11: removed by 11c (the scheduler API)
-    ("scheduler.policy", "bot.config"),  # issue 11: removed by 11a step 3 (settings types)
-    ("scheduler.store", "bot.storage"),  # issue 11: removed by 11a step 3 (migrations)
 }
 
 # importer → imported module that closes a cycle inside one layer.

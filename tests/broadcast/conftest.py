@@ -11,11 +11,11 @@ import pytest
 import sqlite_utils
 
 from bot.broadcast import Broadcasts
-from bot.config import Config
-from bot.storage import Storage
 from foundations.messages import Incoming, Reply
+from foundations.settings import Config
 from handlers.conversation import Conversation
 from handlers.router import Services
+from handlers.store import Storage
 from knowledge.service import KnowledgeService
 from scheduler.files import load_roster
 from scheduler.store import join_by_code, join_by_phone, sync_roster

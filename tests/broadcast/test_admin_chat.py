@@ -3,8 +3,8 @@ the exact message, then presses Gửi or Hủy; anyone else is turned away."""
 
 from bot.audit import AuditLog
 from bot.broadcast import Broadcasts
-from bot.storage import Storage
 from foundations.messages import Reply
+from handlers.store import Storage
 from tests.broadcast.conftest import Say, opt_in
 
 TEXT = "Tối nay 20:00 hệ thống VNeID bảo trì 2 giờ."

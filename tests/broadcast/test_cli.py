@@ -7,8 +7,8 @@ import pytest
 
 from bot.audit import AuditLog
 from bot.cli import main
-from bot.config import Config
-from bot.storage import Storage
+from foundations.settings import Config
+from handlers.store import Storage
 from tests.broadcast.conftest import opt_in
 
 TEXT = "Sáng thứ Bảy 06/12 phường làm căn cước lưu động tại nhà văn hóa tổ dân phố số 3."

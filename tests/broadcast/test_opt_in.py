@@ -1,7 +1,7 @@
 """Citizens choose in chat whether they receive broadcasts, on any channel."""
 
-from bot.storage import Storage
 from handlers.conversation import Conversation
+from handlers.store import Storage
 from tests.broadcast.conftest import Say
 
 

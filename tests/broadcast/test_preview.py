@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.broadcast import Audience, BroadcastError, Broadcasts
-from bot.config import Config
-from bot.storage import Storage
 from bot.zalo_oa_store import OAStore
+from foundations.settings import Config
+from handlers.store import Storage
 from tests.broadcast.conftest import opt_in, working_groups
 from tests.scheduler.conftest import CHATS
 

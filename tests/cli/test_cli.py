@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from bot.cli import build_parser, main
-from bot.storage import Storage
+from handlers.store import Storage
 from tests.faq_files import entry_yaml
 
 

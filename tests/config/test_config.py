@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import DEFAULTS, ConfigError, load_config
+from foundations.settings import DEFAULTS, ConfigError
+from foundations.settings_file import load_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.yaml"
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.config import Config
+from foundations.settings import Config
 from knowledge.service import KnowledgeService
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import App, run
 from bot.cli import main
-from bot.config import Config
+from foundations.settings import Config
 from tests.console.conftest import Terminal
 from tests.roster_files import DUE_NOW, JOIN_CODE, TASK_TITLE, write_roster
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config
+from foundations.settings import Config
 
 TROLY06 = Path(sys.executable).with_name("troly06")  # the installed console script
 LEFT = "\x1b[D"

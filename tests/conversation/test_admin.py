@@ -10,9 +10,9 @@ import pytest
 
 from bot.audit import AuditLog
 from bot.cli import main
-from bot.config import Config
 from bot.outbox import Outbox
-from bot.storage import open_database
+from foundations.database import open_database
+from foundations.settings import Config
 from handlers.conversation import Conversation
 from handlers.router import Services
 from handlers.stats import figures_text, serving_figures

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import knowledge_from_config
-from bot.config import Config
+from foundations.settings import Config
 from knowledge.service import KnowledgeService
 from tests.conversation.conftest import Say
 from tests.faq_files import entry_yaml

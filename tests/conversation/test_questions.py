@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.storage import Storage
+from handlers.store import Storage
 from tests.conversation.conftest import Say, payloads
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 from bot.cli import main
-from bot.config import LocalSettings
+from foundations.settings import LocalSettings
 from knowledge.local_facts import LOCAL_KEYS, fill_local
 from knowledge.service import KnowledgeService
 from tests.faq_files import entry_yaml

@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from bot.app import knowledge_from_config
-from bot.config import Config
-from bot.storage import Storage
 from foundations.messages import Incoming, Reply
+from foundations.settings import Config
 from handlers.conversation import Conversation
 from handlers.router import Services
+from handlers.store import Storage
 from knowledge.service import KnowledgeService
 
 Ask = Callable[..., Awaitable[list[Reply]]]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.storage import Storage
+from handlers.store import Storage
 from knowledge.editing import EditError, attach_variants, mark_offtopic
 from knowledge.review import Missed, group_missed
 from knowledge.service import KnowledgeService

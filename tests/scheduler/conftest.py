@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.outbox import Outbox
-from bot.storage import open_database
+from foundations.database import open_database
 from scheduler.app import Officials
 from scheduler.delivery import ReminderService
 from scheduler.files import load_roster

@@ -4,7 +4,7 @@ and the admin's /taonhiemvu — through the real conversation router."""
 import pytest
 
 from bot.outbox import Outbox
-from bot.storage import open_database
+from foundations.database import open_database
 from foundations.messages import Incoming
 from handlers import officials as officials_feature
 from handlers.conversation import Conversation

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.storage import COMPONENT, MIGRATIONS, Storage, migrate, open_database
+from foundations.database import migrate, open_database
+from handlers.store import COMPONENT, MIGRATIONS, Storage
 
 
 def test_opening_creates_the_folder_the_tables_and_wal(tmp_path: Path) -> None:

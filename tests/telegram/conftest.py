@@ -12,14 +12,14 @@ import pytest
 import yaml
 
 from bot.app import knowledge_from_config
-from bot.config import Config
 from bot.outbox import Outbox
-from bot.storage import Storage
 from bot.telegram_channel import TYPING_AFTER, TelegramChannel
 from foundations.messages import Reply
+from foundations.settings import Config
 from handlers.conversation import Conversation
 from handlers.router import Router, Services
 from handlers.routers import ROUTERS
+from handlers.store import Storage
 from knowledge.service import KnowledgeService
 from tests.channels import FAST_OUTBOX
 from tests.fakes.telegram_api import TOKEN, FakeTelegram

@@ -11,8 +11,8 @@ import pytest
 
 from bot.app import App
 from bot.channel_kit import ChannelStartError
-from bot.config import Config
 from bot.telegram_channel import STARTUP_RETRY_FIRST
+from foundations.settings import Config
 from knowledge.service import KnowledgeService
 from tests.channels import FAST_OUTBOX
 from tests.fakes.clock import ManualClock

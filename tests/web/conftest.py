@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from bot.app import App
-from bot.config import Config
 from bot.web.auth import hash_password
+from foundations.settings import Config
 from knowledge.service import KnowledgeService
 from scheduler.store import join_by_code
 from tests.fakes.local_server import LOOPBACK, free_port

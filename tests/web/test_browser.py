@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.storage import Storage
+from handlers.store import Storage
 from tests.fakes.local_server import LOOPBACK, free_port
 from tests.web.conftest import PASSWORDS, write_roster
 

@@ -9,9 +9,9 @@ import pytest
 
 from bot.app import App, knowledge_from_config
 from bot.audit import AuditLog
-from bot.config import Config
 from bot.review_cli import review_groups
 from bot.web.review import fingerprint as group_fingerprint
+from foundations.settings import Config
 from knowledge.service import KnowledgeService
 from tests.web.conftest import Browser
 

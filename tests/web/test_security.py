@@ -8,9 +8,9 @@ import pytest
 
 from bot.app import App
 from bot.audit import FAILED, REFUSED, AuditLog
-from bot.config import ConfigError
 from bot.web.app import SESSION_COOKIE
 from bot.web.auth import MAX_FAILURES, Sessions
+from foundations.settings import ConfigError
 from tests.web.conftest import PASSWORDS, Browser
 
 PAGES = ["/", "/?days=30", "/tong-quan.csv", "/thu-hoi", "/kien-thuc", "/nhac-viec",

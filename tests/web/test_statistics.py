@@ -12,8 +12,8 @@ import pytest
 import sqlite_utils
 
 from bot.app import App
-from bot.storage import Storage
 from handlers.stats import entry_figures, figures_csv, figures_text, serving_figures
+from handlers.store import Storage
 from knowledge.review_dates import vietnam_today
 from tests.web.conftest import Browser
 

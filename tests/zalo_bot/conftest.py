@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import Config
+from foundations.settings import Config
 from tests.channels import FAST_OUTBOX
 from tests.fakes.zalo_bot_api import TOKEN, FakeZaloBot
 

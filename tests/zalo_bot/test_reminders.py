@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config
 from bot.zalo_bot_channel import ZaloBotChannel
+from foundations.settings import Config
 from knowledge.service import KnowledgeService
 from scheduler.app import Officials
 from scheduler.store import join_by_phone

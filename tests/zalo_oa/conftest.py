@@ -11,11 +11,11 @@ import aiohttp
 import pytest
 
 from bot.app import App
-from bot.config import Config
-from bot.storage import open_database
 from bot.zalo_oa_channel import ZaloOAApi, ZaloOASender
 from bot.zalo_oa_store import OAStore
 from bot.zalo_oa_tokens import OAuthTokens, TokenStore
+from foundations.database import open_database
+from foundations.settings import Config
 from tests.channels import FAST_OUTBOX, webhook_poster
 from tests.fakes.clock import ManualClock
 from tests.fakes.local_server import free_port

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from bot.config import Config
 from bot.zalo_oa_channel import ZaloOAChannel
+from foundations.settings import Config
 from knowledge.service import KnowledgeService
 from scheduler.app import Officials
 from scheduler.store import join_by_phone

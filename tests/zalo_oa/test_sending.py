@@ -12,9 +12,9 @@ import pytest
 
 from bot.app import App
 from bot.outbox import OutsideWindow, Unconfirmed
-from bot.storage import Storage
 from bot.zalo_oa_channel import ZaloOASender
 from foundations.messages import Reply
+from handlers.store import Storage
 from tests.fakes.clock import ManualClock
 from tests.fakes.zalo_oa_api import INVALID_PARAMETERS, FakeZaloOA
 from tests.zalo_oa.conftest import Post

@@ -1,67 +1,24 @@
-"""SQLite storage for conversations: users, questions asked (redacted) and answer feedback.
+"""The conversation's tables: users, questions asked (redacted) and answer feedback.
 
-One database file holds every feature's tables; each feature versions its own schema with
-`migrate(db, component, steps)` so the scheduler can add tables next to ours without
-touching this module. Question text is redacted before it is written and dropped after
-`storage.retention_days`.
+They share the one database file (foundations/database.py) with the other features' tables
+and version their schema as the component "conversations". Question text is redacted before
+it is written and dropped after `storage.retention_days`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlite_utils
 
+from foundations.database import Migration, migrate, now_iso, open_database
 from foundations.privacy import redact
 
 log = logging.getLogger(__name__)
 
-Migration = Callable[[sqlite_utils.Database], None]
 COMPONENT = "conversations"
-
-
-def open_database(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating its folder) the shared database file in WAL mode.
-
-    WAL lets the scheduler read while the bot writes; ":memory:" is accepted for tools.
-    With WAL, synchronous=NORMAL keeps the file consistent through a crash or power loss
-    (a power loss may undo the last commits, never corrupt) and saves an fsync on every
-    commit, which each question and each reminder delivery costs.
-    """
-    if str(path) != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
-    if str(path) != ":memory:":
-        db.enable_wal()
-        db.execute("PRAGMA synchronous = NORMAL")
-    db.execute("PRAGMA foreign_keys = ON")
-    return db
-
-
-def migrate(db: sqlite_utils.Database, component: str, steps: Sequence[Migration]) -> int:
-    """Apply the steps of `component` not applied yet, each in its own transaction.
-
-    Step n (1-based) brings the component to schema version n; returns the version reached.
-    """
-    db["schema_versions"].create(
-        {"component": str, "version": int, "applied_at": str}, pk="component", if_not_exists=True
-    )
-    row = db.execute(
-        "SELECT version FROM schema_versions WHERE component = ?", [component]
-    ).fetchone()
-    current = row[0] if row else 0
-    for version, step in enumerate(steps[current:], start=current + 1):
-        with db.conn:
-            step(db)
-            db["schema_versions"].upsert(
-                {"component": component, "version": version, "applied_at": _now_iso()},
-                pk="component",
-            )
-        log.info("schema %s migrated to version %d", component, version)
-    return max(current, len(steps))
 
 
 def _v1_tables(db: sqlite_utils.Database) -> None:
@@ -139,7 +96,7 @@ class Storage:
         self, channel: str, user_id: str, chat_id: str, display_name: str = ""
     ) -> None:
         """Record that the user wrote now; first_seen is kept from the first visit."""
-        now = _now_iso()
+        now = now_iso()
         with self.db.conn:
             self.db.execute(
                 """INSERT INTO users (channel, user_id, chat_id, display_name, first_seen,
@@ -191,7 +148,7 @@ class Storage:
                     "outcome": outcome,
                     "matched_id": matched_id,
                     "score": round(float(score), 2),
-                    "asked_at": _now_iso(),
+                    "asked_at": now_iso(),
                 }
             )
         return int(table.last_pk)
@@ -243,7 +200,7 @@ class Storage:
                     "entry_id": entry_id,
                     "question_id": question_id,
                     "helpful": int(helpful),
-                    "created_at": _now_iso(),
+                    "created_at": now_iso(),
                 }
             )
 
@@ -272,7 +229,3 @@ class Storage:
         if cursor.rowcount:
             log.info("retention: dropped the text of %d question(s)", cursor.rowcount)
         return cursor.rowcount
-
-
-def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
