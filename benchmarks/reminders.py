@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from telegram import Bot
 
+from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.sender import TelegramSender
 from bot.outbox import Outbox, Outcome, Outgoing
-from bot.telegram_channel import TelegramSender
-from bot.telegram_request import AiohttpRequest
 from foundations.database import open_database
 from foundations.delivery import INTERACTIVE, SENT
 from foundations.messages import Reply

@@ -15,9 +15,10 @@ import signal
 from collections.abc import Coroutine
 from typing import Any, Protocol
 
-from bot.console import ConsoleChannel
+from bot.channels.console import ConsoleChannel
+from bot.channels.settings import retry_policy
 from bot.logging_setup import quiet_for_console
-from bot.outbox import Outbox, RetryPolicy
+from bot.outbox import Outbox
 from bot.pidfile import reload_and_report
 from foundations.clock import Clock, SystemClock
 from foundations.settings import Config
@@ -114,15 +115,6 @@ def knowledge_from_config(config: Config) -> KnowledgeService:
     )
 
 
-def retry_policy(config: Config) -> RetryPolicy:
-    """The outbox's retry limits from the `outbox` section."""
-    return RetryPolicy(
-        max_attempts=config.outbox.max_attempts,
-        backoff_base=config.outbox.backoff_base,
-        backoff_max=config.outbox.backoff_max,
-    )
-
-
 def build_channels(app: App, console: bool = False) -> list[Component]:
     """The channels the configuration enables (by its token; Zalo OA by its app_id); the
     console alone when asked for, or when nothing else is configured (`console.enabled`)."""
@@ -130,17 +122,17 @@ def build_channels(app: App, console: bool = False) -> list[Component]:
         return [_console(app)] if console or app.config.console.enabled else []
     channels: list[Component] = []
     if app.config.telegram.token:
-        from bot.telegram_channel import TelegramChannel  # only loaded when configured
+        from bot.channels.telegram.channel import TelegramChannel  # only loaded when configured
 
         channels.append(
             TelegramChannel(app.config, app.conversation, app.outbox, app.storage, app.clock)
         )
     if app.config.zalo_bot.token:
-        from bot.zalo_bot_channel import ZaloBotChannel
+        from bot.channels.zalo_bot.channel import ZaloBotChannel
 
         channels.append(ZaloBotChannel(app.config, app.conversation, app.outbox, app.storage))
     if app.config.zalo_oa.app_id:
-        from bot.zalo_oa_channel import ZaloOAChannel
+        from bot.channels.zalo_oa.channel import ZaloOAChannel
 
         channels.append(ZaloOAChannel(app.config, app.conversation, app.outbox, app.storage))
     return channels

@@ -43,8 +43,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.background import cancel_and_wait
+from bot.channels.plain_text import render_parts
 from bot.outbox import Outbox, Outcome, Outgoing
-from bot.plain_text import render_parts
 from foundations.database import migrate
 from foundations.delivery import BLOCKED, BULK, FAILED, OUTSIDE_WINDOW, REFUSED, SENT, UNCONFIRMED
 from foundations.messages import Reply
@@ -230,18 +230,19 @@ def configured_channels(config: Config) -> list[str]:
 def message_limit(channel: str) -> int:
     """Characters (UTF-16 units) one message of `channel` may hold."""
     if channel == "telegram":
-        from bot.telegram_render import MAX_MESSAGE
+        from bot.channels.telegram.render import MAX_MESSAGE
 
         return MAX_MESSAGE
-    from bot import zalo_bot_channel, zalo_oa_channel
+    from bot.channels.zalo_bot import channel as zalo_bot
+    from bot.channels.zalo_oa import sender as zalo_oa
 
-    return {"zalo_bot": zalo_bot_channel.MAX_TEXT, "zalo_oa": zalo_oa_channel.MAX_TEXT}[channel]
+    return {"zalo_bot": zalo_bot.MAX_TEXT, "zalo_oa": zalo_oa.MAX_TEXT}[channel]
 
 
 def rendered(channel: str, reply: Reply) -> list[str]:
     """`reply` as the channel's sender will send it: Telegram HTML or Zalo plain text."""
     if channel == "telegram":
-        from bot.telegram_render import render
+        from bot.channels.telegram.render import render
 
         return [message.html for message in render(reply)]
     return render_parts(reply, message_limit(channel))
@@ -484,7 +485,7 @@ class Broadcasts:
         """Zalo OA recipients who last wrote more than 48 h ago: not sent to unless billed."""
         if self.config.zalo_oa.send_billed or "zalo_oa_interactions" not in self.db.table_names():
             return 0
-        from bot.zalo_oa_channel import FREE_WINDOW
+        from bot.channels.zalo_oa.sender import FREE_WINDOW
 
         since = datetime.now(UTC).timestamp() - FREE_WINDOW
         recent = {row[0] for row in self.db.execute(

@@ -19,7 +19,7 @@ from pathlib import Path
 from bot.app import knowledge_from_config, run
 from bot.broadcast import BroadcastError
 from bot.broadcast_cli import add_broadcast_commands
-from bot.channel_kit import ChannelStartError
+from bot.channels import ChannelStartError
 from bot.cli_args import VietnameseParser, iso_date, positive_int, share_config_option
 from bot.logging_setup import configure_logging
 from bot.pidfile import (

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.broadcast import Audience, BroadcastError, Broadcasts
-from bot.zalo_oa_store import OAStore
+from bot.channels.zalo_oa.store import OAStore
 from foundations.settings import Config
 from handlers.store import Storage
 from tests.broadcast.conftest import opt_in, working_groups

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.zalo_oa_channel import signature
+from bot.channels.zalo_oa.channel import signature
 from foundations.clock import Clock, SystemClock
 from tests.fakes.local_server import LocalServer
 

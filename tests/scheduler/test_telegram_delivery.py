@@ -6,7 +6,7 @@ import asyncio
 import pytest
 from telegram import Bot
 
-from bot.telegram_channel import TelegramSender
+from bot.channels.telegram.sender import TelegramSender
 from scheduler.store import join_by_phone
 from tests.fakes.clock import ManualClock
 from tests.fakes.telegram_api import TOKEN, FakeTelegram

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from bot.app import knowledge_from_config
+from bot.channels.telegram.channel import TYPING_AFTER, TelegramChannel
 from bot.outbox import Outbox
-from bot.telegram_channel import TYPING_AFTER, TelegramChannel
 from foundations.messages import Reply
 from foundations.settings import Config
 from handlers.conversation import Conversation

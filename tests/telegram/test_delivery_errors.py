@@ -7,9 +7,9 @@ import pytest
 from telegram import Bot
 
 from bot.app import App
+from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.sender import TelegramSender
 from bot.outbox import TemporaryFailure, Unconfirmed
-from bot.telegram_channel import TelegramSender
-from bot.telegram_request import AiohttpRequest
 from foundations.messages import Reply
 from tests.fakes.local_server import free_port
 from tests.fakes.telegram_api import TOKEN, FakeTelegram

@@ -8,7 +8,7 @@ import html
 import pytest
 
 from bot.app import App
-from bot.telegram_render import MAX_MESSAGE, render
+from bot.channels.telegram.render import MAX_MESSAGE, render
 from foundations.messages import Button, Link, Reply
 from knowledge.service import KnowledgeService
 from tests.fakes.telegram_api import FakeTelegram

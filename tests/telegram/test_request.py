@@ -1,4 +1,4 @@
-"""The Telegram transport on aiohttp (bot/telegram_request.py), with the real PTB Bot
+"""The Telegram transport on aiohttp (bot/channels/telegram/request.py), with the real PTB Bot
 against the fake Bot API: it must mean exactly what PTB's default transport (httpx) means,
 so everything above it (the outbox's retry rules) stays true."""
 
@@ -12,7 +12,7 @@ from telegram import Bot
 from telegram.error import TelegramError, TimedOut
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot.telegram_request import REQUEST_NOT_SENT, AiohttpRequest
+from bot.channels.telegram.request import REQUEST_NOT_SENT, AiohttpRequest
 from tests.fakes.local_server import free_port
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.channel_kit import ChannelStartError
-from bot.telegram_channel import STARTUP_RETRY_FIRST
+from bot.channels import ChannelStartError
+from bot.channels.telegram.channel import STARTUP_RETRY_FIRST
 from foundations.settings import Config
 from knowledge.service import KnowledgeService
 from tests.channels import FAST_OUTBOX

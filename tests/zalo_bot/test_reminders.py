@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.zalo_bot_channel import ZaloBotChannel
+from bot.channels.zalo_bot.channel import ZaloBotChannel
 from foundations.settings import Config
 from knowledge.service import KnowledgeService
 from scheduler.app import Officials

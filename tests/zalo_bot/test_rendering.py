@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from bot.channels.delivery import RememberingChoices
+from bot.channels.plain_text import choice_hint, split_text
+from bot.channels.zalo_bot.channel import MAX_TEXT, ZaloBotApi, ZaloBotSender
 from bot.outbox import TemporaryFailure, Unconfirmed
-from bot.plain_text import choice_hint, split_text
-from bot.zalo_bot_channel import MAX_TEXT, ZaloBotApi, ZaloBotSender
 from foundations.messages import Button, Reply
 from handlers.conversation import LastButtons
 from tests.fakes.local_server import free_port
@@ -24,7 +25,7 @@ PARAGRAPH = " ".join(f"Bước {n}: {SENTENCE.strip()}" for n in range(1, 71))
 @pytest.fixture
 async def sender(zalo_api: FakeZaloBot) -> AsyncIterator[ZaloBotSender]:
     async with aiohttp.ClientSession() as session:
-        yield ZaloBotSender(ZaloBotApi(session, zalo_api.base_url, TOKEN), LastButtons())
+        yield ZaloBotSender(ZaloBotApi(session, zalo_api.base_url, TOKEN))
 
 
 async def test_a_long_answer_is_split_under_2000_characters_on_line_ends(
@@ -63,11 +64,10 @@ async def test_a_part_that_failed_is_resent_without_repeating_the_parts_before_i
 async def test_choices_sent_through_the_outbox_are_remembered_for_typed_numbers(
     sender: ZaloBotSender,
 ) -> None:
+    remembered = LastButtons()
     choices = (Button("✅ Đã hoàn thành", "nv:done:1"), Button("⏰ Nhắc lại sau", "nv:snooze:1"))
-    await sender.send(CHAT, Reply("Nhắc việc", buttons=(choices,)))
-    assert [b.payload for b in sender.last_buttons.get("zalo_bot", CHAT)] == [
-        "nv:done:1", "nv:snooze:1"
-    ]
+    await RememberingChoices(sender, remembered).send(CHAT, Reply("Nhắc việc", buttons=(choices,)))
+    assert [b.payload for b in remembered.get("zalo_bot", CHAT)] == ["nv:done:1", "nv:snooze:1"]
 
 
 def test_the_hint_names_the_numbers_in_vietnamese() -> None:
@@ -89,9 +89,9 @@ async def test_only_a_send_that_surely_did_not_leave_is_worth_retrying(
     async with aiohttp.ClientSession() as session:
         nobody = ZaloBotApi(session, f"http://127.0.0.1:{free_port()}/bot", TOKEN)
         with pytest.raises(TemporaryFailure):
-            await ZaloBotSender(nobody, LastButtons()).send(CHAT, Reply("Xin chào"))
+            await ZaloBotSender(nobody).send(CHAT, Reply("Xin chào"))
         zalo_api.delay("sendMessage", 2.0)
         impatient = ZaloBotApi(session, zalo_api.base_url, TOKEN, timeout=0.2)
         with pytest.raises(Unconfirmed):  # sent, but no answer in time: it may have arrived
-            await ZaloBotSender(impatient, LastButtons()).send(CHAT, Reply("Xin chào"))
+            await ZaloBotSender(impatient).send(CHAT, Reply("Xin chào"))
     assert len(zalo_api.sent("sendMessage")) == 1

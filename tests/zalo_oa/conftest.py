@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 
 from bot.app import App
-from bot.zalo_oa_channel import ZaloOAApi, ZaloOASender
-from bot.zalo_oa_store import OAStore
-from bot.zalo_oa_tokens import OAuthTokens, TokenStore
+from bot.channels.zalo_oa.sender import ZaloOAApi, ZaloOASender
+from bot.channels.zalo_oa.store import OAStore
+from bot.channels.zalo_oa.tokens import OAuthTokens, TokenStore
 from foundations.database import open_database
 from foundations.settings import Config
 from tests.channels import FAST_OUTBOX, webhook_poster

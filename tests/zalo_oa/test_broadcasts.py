@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import App
 from bot.broadcast import Audience, Broadcasts
-from bot.zalo_oa_store import OAStore
+from bot.channels.zalo_oa.store import OAStore
 from tests.fakes.zalo_oa_api import FakeZaloOA
 from tests.zalo_oa.conftest import Post
 

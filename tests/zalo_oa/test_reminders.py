@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.zalo_oa_channel import ZaloOAChannel
+from bot.channels.zalo_oa.channel import ZaloOAChannel
 from foundations.settings import Config
 from knowledge.service import KnowledgeService
 from scheduler.app import Officials

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
+from bot.channels.zalo_oa.sender import ZaloOASender
 from bot.outbox import OutsideWindow, Unconfirmed
-from bot.zalo_oa_channel import ZaloOASender
 from foundations.messages import Reply
 from handlers.store import Storage
 from tests.fakes.clock import ManualClock

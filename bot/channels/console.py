@@ -16,11 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.background import cancel_and_wait
+from bot.channels.delivery import RememberingChoices
+from bot.channels.plain_text import render
 from bot.outbox import Outbox
-from bot.plain_text import render
 from foundations.messages import Incoming, Reply
 from foundations.settings import Config
-from handlers.conversation import Conversation, LastButtons
+from handlers.conversation import Conversation
 from handlers.store import Storage
 
 CHANNEL = "console"
@@ -43,16 +44,13 @@ def line_editing() -> None:
 
 @dataclass
 class ConsoleSender:
-    """The outbox's way to show a message in the terminal; its buttons become the numbers a
-    typed reply picks from, as for the conversation's own replies."""
+    """The outbox's way to show a message in the terminal."""
 
     write: Write
-    last_buttons: LastButtons
     channel: str = CHANNEL
 
     async def send(self, chat_id: str, reply: Reply) -> None:
         self.write(f"\n{render(reply)}\n")
-        self.last_buttons.remember(CHANNEL, chat_id, [reply])
 
 
 @dataclass
@@ -74,7 +72,8 @@ class ConsoleChannel:
         if self.read_line is input:
             line_editing()
         rate = self.config.outbox.rates.get(CHANNEL, 1000.0)
-        self.outbox.register(ConsoleSender(self.write, self.conversation.last_buttons), rate, 0)
+        sender = RememberingChoices(ConsoleSender(self.write), self.conversation.last_buttons)
+        self.outbox.register(sender, rate, 0)
         self._task = asyncio.create_task(self._chat(), name="console")
 
     async def stop(self) -> None:

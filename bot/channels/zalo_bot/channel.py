@@ -17,28 +17,25 @@ import logging
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 
-from bot.app import retry_policy
 from bot.background import cancel_and_wait
-from bot.channel_kit import (
-    BoundedMap,
-    DeliveredParts,
-    Inbox,
-    WebhookServer,
-    receive_mode,
-    register_sender,
-    secret_refusal,
-    send_timeout,
-    surely_not_sent,
-    webhook_secret,
+from bot.channels.bounded import BoundedMap
+from bot.channels.delivery import register_sender
+from bot.channels.http import (
+    PlatformError,
+    PlatformUnreachable,
+    post_json,
+    send_errors,
 )
-from bot.outbox import Outbox, Refused, RetryLater, SendError, TemporaryFailure, Unconfirmed
-from bot.plain_text import render_parts
+from bot.channels.plain_text import PlainTextSender
+from bot.channels.receiving import Inbox
+from bot.channels.settings import receive_mode, retry_policy, webhook_secret
+from bot.channels.webhook import WebhookServer, serve_secret_webhook
+from bot.outbox import Outbox, Refused, RetryLater, SendError, TemporaryFailure
 from foundations.clock import Clock, SystemClock
-from foundations.messages import Incoming, Reply
-from foundations.settings import Config, ConfigError
-from handlers.conversation import Conversation, LastButtons
+from foundations.messages import Incoming
+from foundations.settings import Config
+from handlers.conversation import Conversation
 from handlers.store import Storage
 
 log = logging.getLogger(__name__)
@@ -50,24 +47,6 @@ NO_UPDATE = 408  # getUpdates found nothing within its timeout: normal
 ZALO_INTERNAL_ERROR = 403  # Zalo's table: "Internal server error" (temporary)
 TEXT_EVENT = "message.text.received"
 DEFAULT_RETRY_AFTER = 5.0
-
-
-class ZaloBotError(Exception):
-    """The API answered `ok: false` (or no JSON): `code` is its error_code or HTTP status."""
-
-    def __init__(self, code: int, description: str) -> None:
-        super().__init__(f"{code} {description}".strip())
-        self.code = code
-        self.description = description
-        self.retry_after: float | None = None
-
-
-class ZaloBotUnreachable(Exception):
-    """The API could not be reached or timed out (network trouble, not an answer)."""
-
-
-class ZaloBotMaybeSent(ZaloBotUnreachable):
-    """The request went out but no answer could be read: it may have been delivered."""
 
 
 class MalformedUpdate(ValueError):
@@ -87,33 +66,23 @@ class ZaloBotApi:
     async def call(
         self, method: str, payload: dict[str, Any] | None = None, timeout: float | None = None
     ) -> Any:
-        """The `result` of `method`, or ZaloBotError / ZaloBotUnreachable (ZaloBotMaybeSent
-        when the request may have arrived)."""
-        try:
-            async with self._session.post(
-                self._prefix + method,
-                json=payload or {},
-                timeout=send_timeout(timeout or self.timeout),
-            ) as response:
-                status = response.status
-                try:
-                    body = await response.json(content_type=None)
-                except ValueError:
-                    body = None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            failure = ZaloBotUnreachable if surely_not_sent(exc) else ZaloBotMaybeSent
-            raise failure(f"{method}: {type(exc).__name__}") from None
+        """The `result` of `method`; a refusal is a PlatformError, a failed call
+        PlatformUnreachable (PlatformMaybeSent when the request may have arrived)."""
+        status, body = await post_json(
+            self._session, self._prefix + method, method, timeout or self.timeout,
+            json=payload or {},
+        )
         if not isinstance(body, dict):
-            raise ZaloBotError(status, "answer is not a JSON object")
+            raise PlatformError(status, "answer is not a JSON object", status)
         if body.get("ok") is not True:
             raise _api_error(body, status)
         return body.get("result")
 
 
-def _api_error(body: dict[str, Any], status: int) -> ZaloBotError:
+def _api_error(body: dict[str, Any], status: int) -> PlatformError:
     code = body.get("error_code")
-    error = ZaloBotError(
-        code if isinstance(code, int) else status, str(body.get("description") or "")
+    error = PlatformError(
+        code if isinstance(code, int) else status, str(body.get("description") or ""), status
     )
     parameters = body.get("parameters")
     if isinstance(parameters, dict) and isinstance(parameters.get("retry_after"), int | float):
@@ -121,41 +90,22 @@ def _api_error(body: dict[str, Any], status: int) -> ZaloBotError:
     return error
 
 
-class ZaloBotSender:
+class ZaloBotSender(PlainTextSender):
     """The outbox's way to deliver a Reply to a Zalo Bot chat."""
 
     channel = CHANNEL
+    max_text = MAX_TEXT
 
-    def __init__(self, api: ZaloBotApi, last_buttons: LastButtons | None = None) -> None:
+    def __init__(self, api: ZaloBotApi) -> None:
+        super().__init__()
         self.api = api
-        self.last_buttons = last_buttons
-        self._delivered = DeliveredParts()
 
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        """Send every part; remember the choices so a typed number presses one of them.
-
-        Remembering here (not only in the conversation) makes numbers work on reminders,
-        which reach the chat through the outbox without a conversation turn.
-        """
-        await self._delivered.send_remaining(
-            chat_id, reply, render_parts(reply, MAX_TEXT),
-            lambda text: self._send_text(chat_id, text),
-        )
-        if self.last_buttons is not None and reply.buttons:
-            self.last_buttons.remember(CHANNEL, chat_id, [reply])
-
-    async def _send_text(self, chat_id: str, text: str) -> None:
-        try:
+    async def send_text(self, chat_id: str, text: str) -> None:
+        with send_errors(_send_error):
             await self.api.call("sendMessage", {"chat_id": chat_id, "text": text})
-        except ZaloBotMaybeSent as exc:
-            raise Unconfirmed(str(exc)) from None
-        except ZaloBotUnreachable as exc:
-            raise TemporaryFailure(str(exc)) from None
-        except ZaloBotError as exc:
-            raise _send_error(exc) from None
 
 
-def _send_error(exc: ZaloBotError) -> SendError:
+def _send_error(exc: PlatformError) -> SendError:
     """The outbox's name for an API refusal; unknown codes are final.
 
     403 is "Internal server error" in Zalo's own error table, not Telegram's "blocked by
@@ -236,14 +186,13 @@ class ZaloBotChannel:
             self._session, self.config.zalo_bot.base_url,
             str(self.config.zalo_bot.token),
         )
-        register_sender(
-            self.outbox, self.config, ZaloBotSender(self.api, self.conversation.last_buttons), 10
-        )
+        register_sender(self.outbox, self.config, ZaloBotSender(self.api), 10,
+                        self.conversation.last_buttons)
         await self.inbox.start()
         if self.mode == "webhook":
             await self._start_webhook()
         else:
-            with contextlib.suppress(ZaloBotError, ZaloBotUnreachable):  # none may be set
+            with contextlib.suppress(PlatformError, PlatformUnreachable):  # none may be set
                 await self.api.call("deleteWebhook")
             self._poller = asyncio.create_task(self._poll(), name="zalo-bot-polling")
         log.info("zalo bot channel started in %s mode", self.mode)
@@ -283,8 +232,8 @@ class ZaloBotChannel:
                 result = await self.api.call(
                     "getUpdates", {"timeout": self.poll_timeout}, timeout=self.poll_timeout + 10
                 )
-            except (ZaloBotError, ZaloBotUnreachable) as exc:
-                if isinstance(exc, ZaloBotError) and exc.code == NO_UPDATE:
+            except (PlatformError, PlatformUnreachable) as exc:
+                if isinstance(exc, PlatformError) and exc.code == NO_UPDATE:
                     failures = 0
                     continue
                 failures += 1
@@ -296,23 +245,17 @@ class ZaloBotChannel:
                 self.receive(update)
 
     async def _start_webhook(self) -> None:
-        url = self.config.zalo_bot.webhook_url
-        if not url:
-            raise ConfigError("zalo_bot.mode là webhook nhưng chưa đặt zalo_bot.webhook_url")
-        self._server = WebhookServer.from_config(self.config, CHANNEL, self._webhook)
-        await self._server.start()
+        self._server, url = await serve_secret_webhook(
+            self.config, CHANNEL, SECRET_HEADER, self.secret_token, self._receive_posted
+        )
         assert self.api is not None
-        await self.api.call("setWebhook", {"url": str(url), "secret_token": self.secret_token})
+        await self.api.call("setWebhook", {"url": url, "secret_token": self.secret_token})
 
-    async def _webhook(self, request: web.Request) -> web.Response:
-        """Accept an update only with our secret; acknowledge and skip malformed bodies."""
-        refusal = secret_refusal(request, SECRET_HEADER, self.secret_token)
-        if refusal is not None:
-            return refusal
+    async def _receive_posted(self, body: bytes) -> None:
+        """A posted update, as `receive` takes it; a body that is not JSON is skipped."""
         try:
-            body = json.loads(await request.read())
-        except ValueError:  # 200 anyway: the platform would resend a bad body forever
+            update = json.loads(body)
+        except ValueError:
             log.warning("malformed zalo bot webhook body skipped")
-            return web.Response()
-        self.receive(body)
-        return web.Response()
+            return
+        self.receive(update)

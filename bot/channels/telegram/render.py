@@ -19,7 +19,7 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
-from bot.plain_text import join_lines, utf16_length
+from bot.channels.plain_text import join_lines, utf16_length
 from foundations.messages import Reply
 from handlers.payloads import MAX_PAYLOAD_BYTES
 

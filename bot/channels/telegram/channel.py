@@ -1,8 +1,8 @@
 """Telegram: updates in (polling or webhook) → conversation → replies out through the outbox.
 
-The adapter only translates: a PTB `Update` becomes an `Incoming`, a `Reply` becomes
-messages (see telegram_render), PTB errors become the outbox's error kinds. Updates of
-different users run concurrently; one user's updates are handled in arrival order.
+The adapter only translates: a PTB `Update` becomes an `Incoming` (updates.py), a `Reply`
+becomes messages and PTB errors the outbox's error kinds (sender.py). Updates of different
+users run concurrently; one user's updates are handled in arrival order.
 """
 
 from __future__ import annotations
@@ -13,45 +13,31 @@ import json
 import logging
 import warnings
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Any
 
-from aiohttp import web
-from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram import BotCommand, Update
 from telegram.constants import ChatAction
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TelegramError,
-)
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 from telegram.warnings import PTBUserWarning
 
-from bot.channel_kit import (
-    ChannelStartError,
-    DeliveredParts,
-    Responder,
-    WebhookServer,
-    receive_mode,
-    register_sender,
-    secret_refusal,
-    webhook_secret,
-)
-from bot.outbox import Blocked, Outbox, Refused, RetryLater, TemporaryFailure, Unconfirmed
-from bot.telegram_render import TelegramMessage, render
-from bot.telegram_request import REQUEST_NOT_SENT, AiohttpRequest
+from bot.channels import ChannelStartError
+from bot.channels.delivery import register_sender
+from bot.channels.receiving import Responder
+from bot.channels.settings import receive_mode, webhook_secret
+from bot.channels.telegram import CHANNEL
+from bot.channels.telegram.request import AiohttpRequest
+from bot.channels.telegram.sender import TelegramSender
+from bot.channels.telegram.updates import TolerantRequest, to_incoming
+from bot.channels.webhook import WebhookServer, serve_secret_webhook
+from bot.outbox import Outbox
 from foundations.clock import Clock, SystemClock
-from foundations.messages import Incoming, Reply
-from foundations.settings import Config, ConfigError
+from foundations.settings import Config
 from handlers.conversation import Conversation
 from handlers.store import Storage
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 STARTUP_RETRY_FIRST = 2.0  # seconds
 STARTUP_RETRY_MAX = 60.0
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -64,59 +50,6 @@ CONCURRENT_UPDATES = 16
 # Seconds an answer may take before "typing…" is shown: a reply within about half a second
 # feels immediate, a longer silence makes people wonder whether the bot heard them.
 TYPING_AFTER = 0.5
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # official links would crowd the answer
-# Causes of a PTB NetworkError that mean the request never left (safe to send again); a
-# TelegramError cause is an error answer PTB could not parse: Telegram refused it.
-NOT_SENT_CAUSES = (*REQUEST_NOT_SENT, TelegramError)
-
-
-class TelegramSender:
-    """The outbox's way to deliver a Reply to a Telegram chat."""
-
-    channel = CHANNEL
-
-    def __init__(self, bot: Any) -> None:
-        self.bot = bot
-        self._delivered = DeliveredParts()  # a retry after a 429 on part 2 skips part 1
-
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        """Send every part of `reply`, translating PTB errors for the outbox."""
-        await self._delivered.send_remaining(
-            chat_id, reply, render(reply), lambda message: self._send_message(chat_id, message)
-        )
-
-    async def _send_message(self, chat_id: str, message: TelegramMessage) -> None:
-        try:
-            await self.bot.send_message(
-                chat_id=int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id,
-                text=message.html,
-                parse_mode="HTML",
-                reply_markup=message.markup,
-                link_preview_options=NO_PREVIEW,
-            )
-        except RetryAfter as exc:
-            raise RetryLater(_seconds(exc.retry_after), str(exc)) from exc
-        except Forbidden as exc:
-            raise Blocked(str(exc)) from exc
-        except (BadRequest, InvalidToken) as exc:
-            raise Refused(str(exc)) from exc
-        except NetworkError as exc:  # includes TimedOut and 5xx
-            if surely_not_delivered(exc):
-                raise TemporaryFailure(str(exc)) from exc
-            raise Unconfirmed(str(exc) or type(exc).__name__) from exc
-        except Exception as exc:  # Telegram answered, but not in a form PTB could read
-            raise Unconfirmed(f"{type(exc).__name__}: {exc}") from exc
-
-
-def surely_not_delivered(exc: NetworkError) -> bool:
-    """Whether the message surely did not reach Telegram: no connection was made (connect
-    error or timeout, no free connection), or Telegram answered with an error status (5xx).
-
-    PTB raises NetworkError for all of these and for a request that went out but got no
-    answer in time; only the cause tells them apart.
-    """
-    cause = exc.__cause__
-    return cause is None or isinstance(cause, NOT_SENT_CAUSES)
 
 
 class KeyedLocks:
@@ -138,61 +71,6 @@ class KeyedLocks:
                 del self._locks[key]
             else:
                 self._locks[key] = (lock, users - 1)
-
-
-class TolerantRequest(AiohttpRequest):
-    """getUpdates transport that replaces updates PTB cannot parse by bare update ids.
-
-    PTB parses a whole batch at once: one malformed update would make it fetch the same
-    batch forever. A bare `{"update_id": N}` still advances the offset; the handler then
-    logs and skips it.
-    """
-
-    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:
-        data = super().parse_json_payload(payload)
-        result = data.get("result") if isinstance(data, dict) else None
-        if isinstance(result, list):
-            data["result"] = [_parsable(item) for item in result]
-        return data
-
-
-def _parsable(item: Any) -> Any:
-    try:
-        Update.de_json(item, None)  # type: ignore[arg-type]
-    except Exception as exc:
-        update_id = item.get("update_id") if isinstance(item, dict) else None
-        log.warning("malformed update %s skipped: %s", update_id, type(exc).__name__)
-        return {"update_id": update_id} if isinstance(update_id, int) else {"update_id": 0}
-    return item
-
-
-def to_incoming(update: Update) -> Incoming | None:
-    """The conversation event in a Telegram update, or None if there is none we handle."""
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None:
-        return None
-    common = {
-        "channel": CHANNEL,
-        "user_id": str(user.id),
-        "chat_id": str(chat.id),
-        "display_name": user.full_name or "",
-    }
-    query = update.callback_query
-    if query is not None:
-        if not query.data:
-            return None
-        message_id = str(query.message.message_id) if query.message else None
-        return Incoming(**common, button=query.data, message_id=message_id)
-    message = update.message
-    if message is None:
-        return None
-    contact = message.contact
-    if contact is not None and contact.user_id == user.id and contact.phone_number:
-        return Incoming(**common, phone=contact.phone_number, message_id=str(message.message_id))
-    if message.text:
-        return Incoming(**common, text=message.text, message_id=str(message.message_id))
-    return None
 
 
 class TelegramChannel:
@@ -352,28 +230,20 @@ class TelegramChannel:
         log.error("error while handling a telegram update", exc_info=context.error)
 
     async def _start_webhook(self) -> None:
-        url = self.config.telegram.webhook_url
-        if not url:
-            raise ConfigError("telegram.mode là webhook nhưng chưa đặt telegram.webhook_url")
-        self._server = WebhookServer.from_config(self.config, CHANNEL, self._webhook)
-        await self._server.start()
+        self._server, url = await serve_secret_webhook(
+            self.config, CHANNEL, SECRET_HEADER, self.secret_token, self._receive_posted
+        )
         await self.application.bot.set_webhook(
-            url=str(url), secret_token=self.secret_token, allowed_updates=ALLOWED_UPDATES
+            url=url, secret_token=self.secret_token, allowed_updates=ALLOWED_UPDATES
         )
 
-    async def _webhook(self, request: web.Request) -> web.Response:
-        """Accept an update only with the secret we gave Telegram; skip malformed bodies."""
-        refusal = secret_refusal(request, SECRET_HEADER, self.secret_token)
-        if refusal is not None:
-            return refusal
+    async def _receive_posted(self, body: bytes) -> None:
+        """Queue a posted update for PTB; a malformed one is logged and skipped."""
         try:
-            update = Update.de_json(json.loads(await request.read()), self.application.bot)
-        except Exception as exc:  # 200 anyway: Telegram would resend a bad update forever
+            update = Update.de_json(json.loads(body), self.application.bot)
+        except Exception as exc:
             log.warning("malformed webhook update skipped: %s", type(exc).__name__)
-            return web.Response()
+            return
         await self.application.update_queue.put(update)
-        return web.Response()
 
 
-def _seconds(value: int | float | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -8,15 +8,9 @@ however often it is resent, across restarts too. One specification says the app 
 signs events: if only the app secret matches, the event is accepted and that logged once.
 
 `user_send_text` is answered, `follow` greeted with the menu, `unfollow` marks the user
-inactive, other events are acknowledged and ignored. Replies go to the customer-service
-endpoint quoting the user's last `msg_id`; Zalo reports failures as HTTP 200 with
-`error != 0`.
-
-Since 01/01/2026 a message is free within 48 h of the user's last interaction with the OA
-(message, follow, button…), billed up to 7 days, refused after (-230/-232). Unless
-`zalo_oa.send_billed` is true, nothing is sent outside the free 48 h: the outbox records
-such a message as OUTSIDE_WINDOW (as it records Zalo's own -230/-232), never retried.
-See ../shared/platforms.md for the facts and what is unverified.
+inactive, other events are acknowledged and ignored; every interaction is recorded, for the
+free 48 h window replies are sent in (sender.py). See ../shared/platforms.md for the facts
+and what is unverified.
 """
 
 from __future__ import annotations
@@ -30,69 +24,25 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.channel_kit import (
-    BoundedMap,
-    DeliveredParts,
-    Inbox,
-    WebhookServer,
-    register_sender,
-    send_timeout,
-    surely_not_sent,
-)
-from bot.outbox import (
-    Blocked,
-    Outbox,
-    OutsideWindow,
-    Refused,
-    RetryLater,
-    SendError,
-    TemporaryFailure,
-    Unconfirmed,
-)
-from bot.plain_text import render_parts
-from bot.zalo_oa_store import OAStore
-from bot.zalo_oa_tokens import (
-    OAuthTokens,
-    TokenRefreshFailed,
-    TokenStore,
-    ZaloOAUnreachable,
-)
+from bot.channels.delivery import register_sender
+from bot.channels.receiving import Inbox
+from bot.channels.webhook import WebhookServer
+from bot.channels.zalo_oa import CHANNEL
+from bot.channels.zalo_oa.sender import ZaloOAApi, ZaloOASender
+from bot.channels.zalo_oa.store import OAStore
+from bot.channels.zalo_oa.tokens import OAuthTokens, TokenStore
+from bot.outbox import Outbox
 from foundations.clock import Clock, SystemClock
-from foundations.messages import Incoming, Reply
+from foundations.messages import Incoming
 from foundations.settings import Config, ConfigError
-from handlers.conversation import Conversation, LastButtons
+from handlers.conversation import Conversation
 from handlers.store import Storage
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "zalo_oa"
 SIGNATURE_HEADER = "X-ZEvent-Signature"
-CS_PATH = "/v3.0/oa/message/cs"
-MAX_TEXT = 2000
-TOKEN_REJECTED = (-216, -220)  # invalid / expired or removed: refresh and try once more
-NOT_FOLLOWER = -213  # the user does not follow the OA (any more)
-NOT_INTERACTED = (-230, -232)  # no interaction in the last 7 days
-# Refusals about the user or the account, not the message: resending without a quote
-# cannot help (outside the 7-day window, banned, restricted, out of quota or money).
-ABOUT_THE_USER = frozenset({-230, -232, -227, -244, -211, -218, -320, -321})
-RATE_LIMITED = -32
-RETRY_AFTER = 60.0
-FREE_WINDOW = 48 * 3600  # messages within this of the user's last interaction are free
 MAX_FUTURE_MS = 10 * 60 * 1000  # clock skew tolerated on an event's timestamp
 INTERACTIONS = ("follow", "user_click_chatnow", "user_submit_info", "user_reacted_message")
-
-
-class ZaloOAError(Exception):
-    """The OA API answered with `error != 0` (or an HTTP error without a JSON body)."""
-
-    def __init__(self, code: int, message: str, http_status: int = 200) -> None:
-        super().__init__(f"error {code}: {message}".strip())
-        self.code = code
-        self.http_status = http_status
-
-
-class ZaloOAMaybeSent(ZaloOAUnreachable):
-    """The message went out but no answer could be read: it may have been delivered."""
 
 
 class BadSignature(Exception):
@@ -105,147 +55,6 @@ def signature(app_id: str, raw_body: bytes, timestamp: str, secret_key: str) -> 
         app_id.encode() + raw_body + timestamp.encode() + secret_key.encode()
     ).hexdigest()
     return f"mac={digest}"
-
-
-class ZaloOAApi:
-    """The customer-service message call, with the token refresh it may need."""
-
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, tokens: OAuthTokens,
-                 timeout: float = 30.0):  # fmt: skip
-        self._session = session
-        self._url = base_url.rstrip("/") + CS_PATH
-        self.tokens = tokens
-        self.timeout = timeout
-
-    async def send_message(self, user_id: str, message: dict[str, Any]) -> dict[str, Any]:
-        """Send; when Zalo rejects the token (-216 invalid, -220 expired or removed) refresh
-        it once (shared with concurrent senders) and resend."""
-        body = {"recipient": {"user_id": user_id}, "message": message}
-        access = await self.tokens.access_token()
-        try:
-            return await self._post(access, body)
-        except ZaloOAError as exc:
-            if exc.code not in TOKEN_REJECTED:
-                raise
-        fresh = await self.tokens.refresh(access)
-        return await self._post(fresh.access, body)
-
-    async def _post(self, access_token: str, body: dict[str, Any]) -> dict[str, Any]:
-        try:
-            async with self._session.post(
-                self._url, json=body, headers={"access_token": access_token},
-                timeout=send_timeout(self.timeout),
-            ) as response:
-                status = response.status
-                try:
-                    answer = await response.json(content_type=None)
-                except ValueError:
-                    answer = None
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            failure = ZaloOAUnreachable if surely_not_sent(exc) else ZaloOAMaybeSent
-            raise failure(f"send: {type(exc).__name__}") from None
-        if not isinstance(answer, dict):
-            raise ZaloOAError(status, "answer is not a JSON object", status)
-        code = answer.get("error", 0)
-        if status != 200 or code != 0:
-            raise ZaloOAError(int(code or status), str(answer.get("message") or ""), status)
-        return answer
-
-
-class ZaloOASender:
-    """The outbox's way to deliver a Reply to an OA follower."""
-
-    channel = CHANNEL
-
-    def __init__(
-        self,
-        api: ZaloOAApi,
-        clock: Clock,
-        store: OAStore,
-        send_billed: bool = False,
-        last_buttons: LastButtons | None = None,
-    ) -> None:
-        self.api = api
-        self.clock = clock
-        self.store = store
-        self.send_billed = send_billed
-        self.last_buttons = last_buttons
-        self._quotes: BoundedMap[str, tuple[str, float]] = BoundedMap()
-        self._delivered = DeliveredParts()
-
-    def user_wrote(self, user_id: str, msg_id: str) -> None:
-        """Remember the message to quote in replies (for 48 hours)."""
-        self._quotes.put(user_id, (msg_id, self.clock.monotonic()))
-
-    async def send(self, chat_id: str, reply: Reply) -> None:
-        self._check_free_window(chat_id)
-        await self._delivered.send_remaining(
-            chat_id, reply, render_parts(reply, MAX_TEXT),
-            lambda text: self._send_text(chat_id, text),
-        )
-        if self.last_buttons is not None and reply.buttons:
-            self.last_buttons.remember(CHANNEL, chat_id, [reply])
-
-    def _check_free_window(self, chat_id: str) -> None:
-        """OutsideWindow unless billed messages are allowed or the user interacted with the
-        OA in the last 48 h (a reply to a message always is: the message opened it)."""
-        if self.send_billed:
-            return
-        last = self.store.last_interaction(chat_id)
-        if last is None or self.clock.now().timestamp() - last > FREE_WINDOW:
-            raise OutsideWindow("no interaction with the OA in the last 48 h: not sent "
-                                "(zalo_oa.send_billed is false)")
-
-    async def _send_text(self, chat_id: str, text: str) -> None:
-        try:
-            await self._send_quoting(chat_id, text)
-        except ZaloOAMaybeSent as exc:
-            raise Unconfirmed(str(exc)) from None
-        except (ZaloOAUnreachable, TokenRefreshFailed) as exc:
-            raise TemporaryFailure(str(exc)) from None
-        except ZaloOAError as exc:
-            raise _send_error(exc) from None
-
-    async def _send_quoting(self, chat_id: str, text: str) -> None:
-        """Send quoting the user's message; if Zalo refuses a quoted message for a reason
-        that may be the quote (an id it no longer knows…), forget the quote and resend the
-        text once without it rather than lose the reply."""
-        quote = self._quote(chat_id)
-        if quote is None:
-            await self.api.send_message(chat_id, {"text": text})
-            return
-        try:
-            await self.api.send_message(chat_id, {"text": text, "quote_message_id": quote})
-        except ZaloOAError as exc:
-            if not _may_be_the_quote(exc):
-                raise
-            log.warning("zalo oa refused a quoted reply (%s): resent without the quote", exc)
-            self._quotes.pop(chat_id)
-            await self.api.send_message(chat_id, {"text": text})
-
-    def _quote(self, user_id: str) -> str | None:
-        kept = self._quotes.get(user_id)
-        if kept is None or self.clock.monotonic() - kept[1] > FREE_WINDOW:
-            return None
-        return kept[0]
-
-
-def _may_be_the_quote(exc: ZaloOAError) -> bool:
-    """Whether a refusal may be caused by the quoted msg_id (a final one, not about the user)."""
-    return isinstance(_send_error(exc), Refused) and exc.code not in ABOUT_THE_USER
-
-
-def _send_error(exc: ZaloOAError) -> SendError:
-    """The outbox's name for an OA error; unknown codes (quota, restricted…) are final."""
-    if exc.code == RATE_LIMITED or exc.http_status == 429:
-        return RetryLater(RETRY_AFTER, str(exc))
-    if exc.http_status >= 500 or exc.code in TOKEN_REJECTED:
-        return TemporaryFailure(str(exc))
-    if exc.code == NOT_FOLLOWER:
-        return Blocked(str(exc))
-    if exc.code in NOT_INTERACTED:
-        return OutsideWindow(str(exc))
-    return Refused(str(exc))
 
 
 class ZaloOAChannel:
@@ -295,9 +104,8 @@ class ZaloOAChannel:
         )
         tokens.seed(self.config.zalo_oa.access_token, self.config.zalo_oa.refresh_token)
         api = ZaloOAApi(self._session, self.config.zalo_oa.base_url, tokens)
-        self.sender = ZaloOASender(api, self.clock, self.store, self.config.zalo_oa.send_billed,
-                                   self.conversation.last_buttons)
-        register_sender(self.outbox, self.config, self.sender, 10)
+        self.sender = ZaloOASender(api, self.clock, self.store, self.config.zalo_oa.send_billed)
+        register_sender(self.outbox, self.config, self.sender, 10, self.conversation.last_buttons)
         await self.inbox.start()
         self._server = WebhookServer.from_config(self.config, CHANNEL, self._webhook)
         await self._server.start()

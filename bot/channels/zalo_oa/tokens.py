@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import aiohttp
 import sqlite_utils
 
+from bot.channels.http import PlatformMaybeSent, PlatformUnreachable, post_json
 from foundations.clock import Clock
 from foundations.database import migrate
 from foundations.settings import ConfigError
@@ -29,10 +30,6 @@ log = logging.getLogger(__name__)
 COMPONENT = "zalo_oa"
 DOCUMENTED_LIFETIME = 25 * 3600  # when a refresh answer lacks `expires_in`
 UNKNOWN_EXPIRY = 0.0  # a pasted access token: used until Zalo rejects it
-
-
-class ZaloOAUnreachable(Exception):
-    """Zalo's OA or OAuth server could not be reached or timed out."""
 
 
 class TokenRefreshFailed(Exception):
@@ -156,13 +153,12 @@ class OAuthTokens:
             "grant_type": "refresh_token",
         }
         try:
-            async with self._session.post(
-                self._oauth_url, data=form, headers={"secret_key": self._app_secret},
-                timeout=aiohttp.ClientTimeout(total=30),
-            ) as response:
-                body = await response.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
-            raise ZaloOAUnreachable(f"token refresh: {type(exc).__name__}") from None
+            _, body = await post_json(self._session, self._oauth_url, "token refresh", 30,
+                                      data=form, headers={"secret_key": self._app_secret})
+        except PlatformMaybeSent as exc:  # a lost refresh answer; the message has not left
+            raise PlatformUnreachable(str(exc)) from None
+        if body is None:
+            raise PlatformUnreachable("token refresh: answer is not JSON")
         if not isinstance(body, dict) or not body.get("access_token") or not body.get(
             "refresh_token"
         ):

@@ -1,4 +1,5 @@
-"""Render a `Reply` as plain text for channels without formatting or buttons (Zalo, console).
+"""Replies as plain text for channels without formatting or buttons (Zalo, console), and
+the one sender the plain-text platforms share.
 
 Buttons become a numbered list with a hint ("Gõ 1, 2 hoặc 3 để chọn."); the conversation
 core turns a typed number back into the button press. Long text is split on line ends,
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from bot.channels.delivery import DeliveredParts
 from foundations.messages import Reply
 
 Measure = Callable[[str], int]
@@ -40,6 +42,29 @@ def render(reply: Reply) -> str:
         lines += [f"  {number}. {button.label}" for number, button in enumerate(buttons, 1)]
         lines.append(choice_hint(len(buttons)))
     return "\n".join(lines)
+
+
+class PlainTextSender:
+    """The outbox's way to deliver a Reply on a platform that takes plain text only (Zalo
+    Bot, Zalo OA): rendered with numbered choices, in parts of at most `max_text`; a retry
+    after a failed part sends only the parts that had not left. A platform says how one
+    part is sent (`send_text`)."""
+
+    channel: str
+    max_text: int
+
+    def __init__(self) -> None:
+        self._delivered = DeliveredParts()
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        await self._delivered.send_remaining(
+            chat_id, reply, render_parts(reply, self.max_text),
+            lambda text: self.send_text(chat_id, text),
+        )
+
+    async def send_text(self, chat_id: str, text: str) -> None:
+        """Send one part, raising the outbox's SendError kinds."""
+        raise NotImplementedError
 
 
 def choice_hint(count: int) -> str:

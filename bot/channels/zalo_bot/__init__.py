@@ -1,0 +1,1 @@
+"""Zalo Bot Platform: the adapter that polls or receives webhooks and sends plain text."""
