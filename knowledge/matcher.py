@@ -26,15 +26,17 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, pairwise
-from typing import Literal, NamedTuple
+from typing import Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
 
 from knowledge.commonness import Commonness, vietnamese
 from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Entry, KnowledgeBase
 from knowledge.normalize import Normalized, Normalizer
+from knowledge.postings import Postings
+from knowledge.typos import TypoIndex
 
 Outcome = Literal["answered", "suggested", "fallback"]
 
@@ -85,12 +87,6 @@ class MatchResult:
     ranked: tuple[Candidate, ...] = ()  # the best candidates, whatever the outcome
 
 
-class _Phrasing(NamedTuple):
-    text: str
-    words: Normalized  # folded tokens and the diacritics they were written with
-    content: frozenset[str]  # its content words (stopwords and numbers left out)
-
-
 @dataclass(frozen=True)
 class _QueryWord:
     token: str  # as matched against the index (typo-corrected where needed)
@@ -112,9 +108,11 @@ def _is_offtopic(entry: Entry) -> bool:
     return entry.id == OFFTOPIC_ID
 
 
-def _pairs(tokens: tuple[str, ...]) -> set[str]:
-    """Adjacent word pairs, the unit that carries Vietnamese meaning ("căn cước")."""
-    return {f"{a} {b}" for a, b in pairwise(tokens) if a.isalpha() and b.isalpha()}
+def _pairs(tokens: tuple[str, ...]) -> list[str]:
+    """Adjacent word pairs, the unit that carries Vietnamese meaning ("căn cước"), once
+    each in the order written (so sums over them are the same in every process)."""
+    return list(dict.fromkeys(f"{a} {b}" for a, b in pairwise(tokens)
+                              if a.isalpha() and b.isalpha()))  # fmt: skip
 
 
 class Matcher:
@@ -135,30 +133,23 @@ class Matcher:
             # Questions marked off-topic are indexed like entries; one ranked first means
             # "not ours", and one close behind the best entry makes the answer less sure.
             self._entries = [*kb.entries.values(), *map(_offtopic_entry, kb.offtopic)]
-            self._phrasings = [self._index_phrasings(e) for e in self._entries]
-            self._texts = [[p.text for p in phrasings] for phrasings in self._phrasings]
-            uses = [self._term_uses(e, p) for e, p in zip(self._entries, self._phrasings,
-                                                             strict=True)]  # fmt: skip
-            self._vocab_of = [frozenset(u) for u in uses]
-            self._answer_vocab_of = [self._answer_terms(e) for e in self._entries]
-            self._postings = self._build_postings(uses)
+            normalized = [self._normalized_phrasings(e) for e in self._entries]
+            contents = [list(map(normalizer.content_words, n)) for n in normalized]
+            uses = [self._term_uses(*parts) for parts in zip(self._entries, normalized, contents,
+                                                                strict=True)]  # fmt: skip
             count = max(len(self._entries), 1)
-            self._idf = {t: math.log(1 + count / len(p)) for t, p in self._postings.items()}
-            self._answer_idf = {t: math.log(1 + count / n)
-                                for t, n in self._answer_counts().items()}  # fmt: skip
-            self._content_totals = [[sum(self._idf.get(t, 0.0) for t in p.content)
-                                     for p in phrasings] for phrasings in self._phrasings]
+            self._term_id: dict[str, int] = {}
+            self._postings = self._build_postings(uses)
+            self._idf = [math.log(1 + count / size) for size in self._postings.sizes().tolist()]
+            self._build_answer_index(uses, count)
+            del uses
+            self._index_phrasings(normalized, contents)
             self._unknown_weight = math.log(1 + count) + 1.0
             self._evidence_scale = EVIDENCE_SCALE * math.log(1 + count)
             self._broad = max(50, int(count * BROAD_TOKEN_SHARE))
-            self._vocabulary = sorted(t for t in self._postings if " " not in t)
-            self._holders = {  # broad words only: their entries, for set intersection
-                token: dict(postings)
-                for token, postings in self._postings.items()
-                if len(postings) > self._broad
-            }
-            self._spellings = self._spellings_seen()
-            self._spelled_in = [self._ambiguous_spellings(p) for p in self._phrasings]
+            self._typos = TypoIndex(t for t in self._term_id if " " not in t)
+            self._spellings = self._spellings_seen(normalized)
+            self._spellers = self._ambiguous_spellers(normalized)
 
     def match(self, text: str) -> MatchResult:
         """Match one question: answered, suggested (up to N candidates) or fallback."""
@@ -173,31 +164,40 @@ class Matcher:
     def _rank(self, query: Normalized, words: list[_QueryWord]) -> list[Candidate]:
         """The best candidates first, scored 0–100 (the top RANKED_KEPT exactly).
 
-        The cheap part of the score (coverage, evidence, BM25) is worked out for every
-        candidate; the phrasing-by-phrasing closeness (at most CLOSENESS_MAX points) only for
-        those that could still enter the top RANKED_KEPT.
+        The cheap part of the score (coverage, evidence, BM25) and the phrasing-by-phrasing
+        closeness (at most CLOSENESS_MAX points) are worked out in batches for every
+        candidate; candidates are then taken by their cheap part while they could still
+        enter the top RANKED_KEPT.
         """
         total = sum(w.weight for w in words)
         corrected = self._corrected_tokens(query, words)
-        pairs = [p for p in _pairs(tuple(corrected)) if p in self._idf]
-        matched = {w.token for w in words if w.known}
-        text = " ".join(corrected)
+        pairs = [p for p in _pairs(tuple(corrected)) if p in self._term_id]
+        matched = [(t, self._idf[self._term_id[t]])
+                   for t in dict.fromkeys(w.token for w in words if w.known)]  # fmt: skip
         retrieved = self._retrieve(words, pairs)
-        best_bm25 = max(retrieved.values(), default=1.0)
+        if not retrieved:
+            return []
+        candidates = np.fromiter(retrieved, dtype=np.int64, count=len(retrieved))
+        masses = self._coverages(candidates, words)
+        pair_ids = [self._term_id[p] for p in pairs]
+        pair_hits = self._postings.used_by(pair_ids, candidates).T.tolist()
+        best_bm25 = max(retrieved.values())
         partial = []
-        for index, bm25 in retrieved.items():
-            mass = self._coverage(index, words)
-            pair_mass = sum(self._idf[p] for p in pairs if p in self._vocab_of[index])
+        for k, (index, bm25) in enumerate(retrieved.items()):
+            mass = masses[k]
+            pair_mass = sum(self._idf[p] for p, hit in zip(pair_ids, pair_hits[k], strict=True)
+                            if hit)  # fmt: skip
             evidence = 1 - math.exp(-(mass + PAIR_WEIGHT * pair_mass) / self._evidence_scale)
             partial.append((100 * (COVERAGE_WEIGHT * mass / total + EVIDENCE_WEIGHT * evidence
                                    + BM25_WEIGHT * (bm25 / best_bm25 - 1)), index))  # fmt: skip
         partial.sort(reverse=True)
+        closeness = self._closeness(" ".join(corrected), candidates, matched)
         kept: list[float] = []  # a min-heap of the best RANKED_KEPT full scores so far
         ranked = []
         for base, index in partial:
             if len(kept) == RANKED_KEPT and base + CLOSENESS_MAX <= kept[0]:
                 break  # sorted by base: no later candidate can enter the top either
-            score = max(0.0, min(base + self._closeness(index, text, matched), 100.0))
+            score = max(0.0, min(base + closeness[index], 100.0))
             ranked.append(Candidate(self._entries[index], round(score, 1)))
             if len(kept) < RANKED_KEPT:
                 heapq.heappush(kept, score)
@@ -225,28 +225,45 @@ class Matcher:
 
     # --- indexing -------------------------------------------------------------------------
 
-    def _content(self, words: Normalized) -> frozenset[str]:
-        stop = self.normalizer.is_stopword
-        return frozenset(t for t, a in zip(words.tokens, words.accents, strict=True)
-                         if t.isalpha() and not stop(t, a))  # fmt: skip
+    def _normalized_phrasings(self, entry: Entry) -> list[Normalized]:
+        return list(map(self.normalizer.normalize, dict.fromkeys(entry.phrasings)))
 
-    def _index_phrasings(self, entry: Entry) -> list[_Phrasing]:
-        normalize = self.normalizer.normalize
-        return [_Phrasing(n.text, n, self._content(n))
-                for n in map(normalize, dict.fromkeys(entry.phrasings))]  # fmt: skip
+    def _index_phrasings(
+        self, normalized: list[list[Normalized]], contents: list[list[tuple[str, ...]]]
+    ) -> None:
+        """Every phrasing's text (for similarity), content word ids and their summed
+        weight (for phrasing coverage), flat: entry i's phrasings are numbers
+        entry_bounds[i] to entry_bounds[i + 1], phrasing p's words content_terms[
+        content_bounds[p]:content_bounds[p + 1]]."""
+        texts, terms, totals, bounds, entry_bounds = [], [], [], [0], [0]
+        term_id, idf = self._term_id, self._idf
+        for phrasings, words_of in zip(normalized, contents, strict=True):
+            for words, content in zip(phrasings, words_of, strict=True):
+                ids = [term_id[t] for t in content]
+                texts.append(words.text)
+                terms.extend(ids)
+                totals.append(sum(idf[t] for t in ids))
+                bounds.append(len(terms))
+            entry_bounds.append(len(texts))
+        self._texts = texts
+        self._content_terms = np.array(terms, dtype=np.int32)
+        self._content_bounds = np.array(bounds, dtype=np.int64)
+        self._content_totals = np.array(totals, dtype=np.float64)
+        self._entry_bounds = np.array(entry_bounds, dtype=np.int64)
 
-    def _term_uses(self, entry: Entry, phrasings: list[_Phrasing]) -> Counter[str]:
+    def _term_uses(
+        self, entry: Entry, phrasings: list[Normalized], contents: list[tuple[str, ...]]
+    ) -> Counter[str]:
         """How many of an entry's phrasings use each content word and word pair; keywords
         count as one phrasing each."""
         keywords = [self.normalizer.normalize(k) for k in entry.keywords]
-        return Counter(chain.from_iterable(
-            (*self._content(words), *_pairs(words.tokens))
-            for words in chain((p.words for p in phrasings), keywords)))  # fmt: skip
+        content_words = self.normalizer.content_words
+        return Counter(chain(
+            chain.from_iterable(contents),
+            chain.from_iterable(_pairs(words.tokens) for words in phrasings),
+            chain.from_iterable((*content_words(k), *_pairs(k.tokens)) for k in keywords)))
 
-    def _answer_terms(self, entry: Entry) -> frozenset[str]:
-        return self._content(self.normalizer.normalize(entry.answer))
-
-    def _build_postings(self, uses: list[Counter[str]]) -> dict[str, list[tuple[int, float]]]:
+    def _build_postings(self, uses: list[Counter[str]]) -> Postings:
         """term -> (entry index, BM25 term saturation), most central entries first, so that
         truncating a long list keeps the best ones.
 
@@ -256,42 +273,65 @@ class Matcher:
         """
         lengths = [sum(counts.values()) for counts in uses]
         average = sum(lengths) / max(len(lengths), 1) or 1.0
-        postings: dict[str, list[tuple[int, float]]] = {}
-        for index, counts in enumerate(uses):
+        term_id = self._term_id
+        terms, entries, counts, norms = [], [], [], []
+        for index, used in enumerate(uses):
             norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[index] / average)
-            for term, count in counts.items():
-                postings.setdefault(term, []).append(
-                    (index, count * (BM25_K1 + 1) / (count + norm)))
-        for entries in postings.values():
-            entries.sort(key=lambda posting: posting[1], reverse=True)
-        return postings
+            terms.extend(term_id.setdefault(term, len(term_id)) for term in used)
+            counts.extend(used.values())
+            entries.extend([index] * len(used))
+            norms.extend([norm] * len(used))
+        uses_of = np.array(counts, dtype=np.float64)
+        saturation = uses_of * (BM25_K1 + 1) / (uses_of + np.array(norms, dtype=np.float64))
+        return Postings(np.array(terms, dtype=np.int64), np.array(entries, dtype=np.int64),
+                        saturation, len(term_id), len(uses))  # fmt: skip
 
-    def _answer_counts(self) -> Counter[str]:
-        """In how many entries' answers (and not phrasings) each term stands."""
-        return Counter(chain.from_iterable(
-            answer - vocab for answer, vocab in zip(self._answer_vocab_of, self._vocab_of,
-                                                    strict=True)))  # fmt: skip
+    def _build_answer_index(self, uses: list[Counter[str]], count: int) -> None:
+        """Which entries' answers use each word, and the weight of words found in answers
+        but not in the same entry's phrasings (in how many entries that happens)."""
+        answer_id: dict[str, int] = {}
+        terms, entries = [], []
+        only_in_answers: Counter[str] = Counter()
+        for index, (entry, used) in enumerate(zip(self._entries, uses, strict=True)):
+            words = self.normalizer.content_words(self.normalizer.normalize(entry.answer))
+            terms.extend(answer_id.setdefault(word, len(answer_id)) for word in words)
+            entries.extend([index] * len(words))
+            only_in_answers.update(word for word in words if word not in used)
+        self._answer_id = answer_id
+        self._answers = Postings(np.array(terms, dtype=np.int64),
+                                 np.array(entries, dtype=np.int64),
+                                 np.ones(len(terms)), len(answer_id), len(uses))  # fmt: skip
+        self._answer_idf = {t: math.log(1 + count / n) for t, n in only_in_answers.items()}
 
-    def _spellings_seen(self) -> dict[str, frozenset[str]]:
+    @staticmethod
+    def _spellings_seen(normalized: list[list[Normalized]]) -> dict[str, frozenset[str]]:
         """Every accented spelling the knowledge base uses for each folded word."""
         pairs: set[tuple[str, str | None]] = set()
-        for phrasings in self._phrasings:
-            for phrasing in phrasings:
-                pairs.update(zip(phrasing.words.tokens, phrasing.words.accents, strict=True))
+        for phrasings in normalized:
+            for words in phrasings:
+                pairs.update(zip(words.tokens, words.accents, strict=True))
         seen: dict[str, set[str]] = {}
         for token, accent in pairs:
             seen.setdefault(token, set()).add(accent or token)
         return {token: frozenset(accents) for token, accents in seen.items()}
 
-    def _ambiguous_spellings(self, phrasings: list[_Phrasing]) -> dict[str, frozenset[str]]:
-        """How one entry spells the words the knowledge base spells in several ways
-        ("đường" / "dương"), so typed diacritics can tell its words from another's."""
-        spelled: dict[str, set[str]] = {}
-        for phrasing in phrasings:
-            for token, accent in zip(phrasing.words.tokens, phrasing.words.accents, strict=True):
-                if len(self._spellings.get(token, ())) > 1:
-                    spelled.setdefault(token, set()).add(accent or token)
-        return {token: frozenset(accents) for token, accents in spelled.items()}
+    def _ambiguous_spellers(
+        self, normalized: list[list[Normalized]]
+    ) -> dict[str, tuple[frozenset[int], dict[str, frozenset[int]]]]:
+        """For each word the knowledge base spells in several ways ("đường" / "dương"): the
+        entries using each spelling, so typed diacritics can tell one entry's word from
+        another's. The folded word itself stands for "written without diacritics"."""
+        spellers: dict[str, dict[str, set[int]]] = {}
+        ambiguous = {t for t, spellings in self._spellings.items() if len(spellings) > 1}
+        for index, phrasings in enumerate(normalized):
+            for words in phrasings:
+                for token, accent in zip(words.tokens, words.accents, strict=True):
+                    if token in ambiguous:
+                        spellers.setdefault(token, {}).setdefault(accent or token,
+                                                                  set()).add(index)
+        return {token: (frozenset().union(*by.values()),
+                        {spelling: frozenset(entries) for spelling, entries in by.items()})
+                for token, by in spellers.items()}  # fmt: skip
 
     # --- querying -------------------------------------------------------------------------
 
@@ -312,10 +352,11 @@ class Matcher:
                 continue
             if foreign:
                 words[token] = _QueryWord(token, self._unknown(token, accent), False, token)
-            elif token in self._idf:
-                words[token] = _QueryWord(token, self._idf[token], True, token, accent)
+            elif token in self._term_id:
+                weight = self._idf[self._term_id[token]]
+                words[token] = _QueryWord(token, weight, True, token, accent)
             elif (correction := self._correct(token)) is not None:
-                weight = self._idf[correction] * CORRECTED_WORD_CREDIT
+                weight = self._idf[self._term_id[correction]] * CORRECTED_WORD_CREDIT
                 words[token] = _QueryWord(correction, weight, True, token)
             else:
                 words[token] = _QueryWord(token, self._unknown(token, accent), False, token)
@@ -332,11 +373,7 @@ class Matcher:
         """The known word one or two typos away, if any (longer words allow two)."""
         if len(token) < 4 or self._commonness.zipf(token, None) >= 4.0:
             return None  # a real everyday word is not a typo of ours
-        allowed = 1 if len(token) < 7 else 2
-        found = process.extractOne(
-            token, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=allowed
-        )
-        return found[0] if found else None
+        return self._typos.nearest(token, 1 if len(token) < 7 else 2)
 
     def _corrected_tokens(self, query: Normalized, words: list[_QueryWord]) -> list[str]:
         """The query's tokens with typos replaced by the words they were corrected to."""
@@ -351,65 +388,114 @@ class Matcher:
         posting lists; broad words (in many entries) and the answer text only add to the
         front runners, so common words cannot make the query cost O(entries).
         """
-        scores: dict[int, float] = {}
-        terms = [(w.token, w.weight) for w in words if w.known]
-        terms += [(p, self._idf[p]) for p in pairs]
+        terms = [(self._term_id[w.token], w.weight, w.token) for w in words if w.known]
+        terms += [(self._term_id[p], self._idf[self._term_id[p]], p) for p in pairs]
         terms.sort(key=lambda term: term[1], reverse=True)
-        broad = []
-        for token, weight in terms:
-            postings = self._postings[token]
-            if len(postings) > self._broad and scores:
-                broad.append((token, weight))
-                continue
-            for index, saturation in postings[: self._broad]:
-                scores[index] = scores.get(index, 0.0) + weight * saturation
-        if not scores:
+        if not terms:
             return {}
-        best = heapq.nlargest(2 * MAX_CANDIDATES, scores, key=scores.__getitem__)
-        for token, weight in broad:  # common words only re-order the front runners
-            holders = self._holders[token]
-            for index in best:
-                if index in holders:
-                    scores[index] += weight * holders[index]
-        asked = {t for t, _ in terms if t in self._answer_idf}
-        for index in best:  # so does the answer text, a weaker field
-            shared = self._answer_vocab_of[index].intersection(asked)
-            scores[index] += ANSWER_FIELD_WEIGHT * sum(map(self._answer_idf.__getitem__, shared))
-        best = heapq.nlargest(MAX_CANDIDATES, best, key=scores.__getitem__)
+        # The heaviest term is walked even when broad, so that something is retrieved.
+        broad = [t for t in terms[1:] if self._postings.size(t[0]) > self._broad]
+        walked = [terms[0], *(t for t in terms[1:] if self._postings.size(t[0]) <= self._broad)]
+        entries, saturation, sizes = self._postings.walk([t for t, *_ in walked], self._broad)
+        scores = np.zeros(len(self._entries))
+        # Added in term order, entry by entry, as a loop over the terms would.
+        np.add.at(scores, entries, np.repeat([w for _, w, _ in walked], sizes) * saturation)
+        first = np.unique(entries, return_index=True)[1]
+        reached = entries[np.sort(first)]  # in the order first reached: it breaks ties
+        best = _best(reached, scores, 2 * MAX_CANDIDATES)
+        if broad:  # common words only re-order the front runners
+            rows = self._postings.weights_in([term for term, *_ in broad], best)
+            for (_, weight, _), row in zip(broad, rows, strict=True):
+                scores[best] += weight * row
+        scores[best] += ANSWER_FIELD_WEIGHT * self._answer_mass([t for *_, t in terms], best)
+        best = _best(best, scores, MAX_CANDIDATES)
         floor = CANDIDATE_FLOOR * scores[best[0]]
-        return {index: scores[index] for index in best if scores[index] >= floor}
+        return {index: score for index, score in zip(best.tolist(), scores[best].tolist(),
+                                                     strict=True) if score >= floor}  # fmt: skip
 
-    def _coverage(self, index: int, words: list[_QueryWord]) -> float:
-        """The weight of the query words the entry knows (in its answer: partly). A word
-        typed with diacritics the entry spells otherwise is another word."""
-        vocab, answer, spelled = (self._vocab_of[index], self._answer_vocab_of[index],
-                                  self._spelled_in[index])  # fmt: skip
-        mass = 0.0
-        for w in words:
-            if not w.known or (w.accent and w.accent not in spelled.get(w.token, (w.accent,))):
-                continue
-            if w.token in vocab:
-                mass += w.weight
-            elif w.token in answer:
-                mass += ANSWER_FIELD_WEIGHT * w.weight
+    def _answer_mass(self, terms: list[str], candidates: np.ndarray) -> np.ndarray:
+        """The answer-field weight of the query's words each candidate's answer uses (the
+        answer is a weaker field: words there and not in the phrasings are rare evidence)."""
+        mass = np.zeros(len(candidates))
+        asked = [t for t in dict.fromkeys(terms) if t in self._answer_idf]
+        if asked:
+            used = self._answers.used_by([self._answer_id[t] for t in asked], candidates)
+            for term, row in zip(asked, used, strict=True):
+                mass += np.where(row, self._answer_idf[term], 0.0)
         return mass
 
-    def _closeness(self, index: int, text: str, matched: set[str]) -> float:
-        """Best blend of similarity and phrasing coverage over an entry's phrasings.
+    def _coverages(self, candidates: np.ndarray, words: list[_QueryWord]) -> list[float]:
+        """Per candidate, the weight of the query words it knows (in its answer: partly).
+        A word typed with diacritics the entry spells otherwise is another word."""
+        known = [w for w in words if w.known]
+        in_phrasings = self._postings.used_by([self._term_id[w.token] for w in known],
+                                              candidates).T.tolist()  # fmt: skip
+        in_answer = self._answers.used_by([self._answer_id.get(w.token, -1) for w in known],
+                                          candidates).T.tolist()  # fmt: skip
+        spelled = [self._spellers.get(w.token) if w.accent else None for w in known]
+        masses = []
+        for k, index in enumerate(candidates.tolist()):
+            mass = 0.0
+            for w, phrased, answered, spellers in zip(known, in_phrasings[k], in_answer[k],
+                                                      spelled, strict=True):  # fmt: skip
+                if spellers and _spelled_otherwise(index, spellers, w.accent):
+                    continue
+                if phrased:
+                    mass += w.weight
+                elif answered:
+                    mass += ANSWER_FIELD_WEIGHT * w.weight
+            masses.append(mass)
+        return masses
 
-        rapidfuzz scores every phrasing in one call; phrasing coverage is only worked out
-        while a phrasing could still beat the best.
-        """
-        phrasings, totals = self._phrasings[index], self._content_totals[index]
-        scored = process.extract(text, self._texts[index], scorer=fuzz.token_set_ratio,
-                                 limit=None)  # fmt: skip
-        best = 0.0
-        for _, similarity, position in scored:  # most similar first
-            if SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 <= best:
-                break
-            content, total = phrasings[position].content, totals[position]
-            found = sum(self._idf[t] for t in matched if t in content)
-            coverage = found / total if total else 0.0
-            best = max(best, SIMILARITY_WEIGHT * similarity
-                       + PHRASING_COVERAGE_WEIGHT * 100 * coverage)  # fmt: skip
-        return best
+    def _closeness(
+        self, text: str, candidates: np.ndarray, matched: list[tuple[str, float]]
+    ) -> dict[int, float]:
+        """Per candidate, the best blend of similarity and phrasing coverage over its
+        phrasings: every phrasing's similarity in one batched rapidfuzz call, coverage
+        from the word ids stored at index time."""
+        phrasings = _ranges(self._entry_bounds[candidates], self._entry_bounds[candidates + 1])
+        similarity = process.cdist([text], [self._texts[p] for p in phrasings.tolist()],
+                                   scorer=fuzz.token_set_ratio, dtype=np.float64)[0]  # fmt: skip
+        starts, ends = self._content_bounds[phrasings], self._content_bounds[phrasings + 1]
+        words = self._content_terms[_ranges(starts, ends)]
+        found = np.zeros(len(phrasings))
+        if matched:
+            ids = np.array([self._term_id[t] for t, _ in matched], dtype=np.int32)
+            uses = np.zeros((len(ids), len(words) + 1), dtype=np.int32)
+            np.cumsum(words == ids[:, None], axis=1, out=uses[:, 1:])
+            local = np.concatenate(([0], np.cumsum(ends - starts)))
+            contains = uses[:, local[1:]] > uses[:, local[:-1]]
+            for (_, weight), row in zip(matched, contains, strict=True):
+                found += np.where(row, weight, 0.0)  # in query order, as a sum would add
+        totals = self._content_totals[phrasings]
+        coverage = np.divide(found, totals, out=np.zeros(len(found)), where=totals > 0)
+        blend = SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 * coverage
+        sizes = self._entry_bounds[candidates + 1] - self._entry_bounds[candidates]
+        best = np.maximum.reduceat(blend, np.concatenate(([0], np.cumsum(sizes)[:-1])))
+        return dict(zip(candidates.tolist(), best.tolist(), strict=True))
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The integers of every range [starts[i], ends[i]), concatenated."""
+    sizes = ends - starts
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+    return offsets + np.arange(int(sizes.sum()))
+
+
+def _spelled_otherwise(
+    index: int, spellers: tuple[frozenset[int], dict[str, frozenset[int]]], accent: str | None
+) -> bool:
+    """Whether an entry's phrasings spell the word, but never as typed."""
+    users, by_spelling = spellers
+    return index in users and index not in by_spelling.get(accent, ())
+
+
+def _best(entries: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:
+    """The `limit` entries with the highest scores, best first; of equal scores, the one
+    listed first (what sorting the list by score, stably, would keep)."""
+    values = scores[entries]
+    if len(entries) > limit:
+        kth = np.partition(values, len(values) - limit)[len(values) - limit]
+        keep = values >= kth
+        entries, values = entries[keep], values[keep]
+    return entries[np.argsort(-values, kind="stable")[:limit]]

@@ -163,6 +163,15 @@ class Normalizer:
         spellings = self._stopwords.get(token)
         return spellings is not None and (accent is None or accent in spellings)
 
+    def content_words(self, words: Normalized) -> tuple[str, ...]:
+        """The words that say what a text is about, once each in order: no stopwords, no
+        numbers. Indexing asks this for every phrasing and answer, so a word that is no
+        stopword in any spelling is let through without the full check."""
+        stopwords, is_stopword = self._stopwords, self.is_stopword
+        return tuple(dict.fromkeys(
+            t for t, a in zip(words.tokens, words.accents, strict=True)
+            if t.isalpha() and (t not in stopwords or not is_stopword(t, a))))  # fmt: skip
+
     def normalize(self, text: str) -> Normalized:
         """Fold, expand abbreviations and drop fillers; keep the typed diacritics per token."""
         return self._cached_normalize(text)

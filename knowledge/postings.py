@@ -1,0 +1,70 @@
+"""Posting lists as flat numpy arrays: which entries use each term, and how centrally.
+
+A knowledge base of 100,000 phrasings holds millions of (entry, term) pairs; as Python
+lists of tuples and per-entry sets they took hundreds of megabytes and every query walked
+them in the interpreter. Here all lists share two arrays (compressed sparse rows): one
+ordered for walking (most central entries first), one ordered by entry so that "does entry
+i use term t?" is a binary search for a whole batch of candidates at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Postings:
+    """term id -> (entry index, weight) pairs, built once from flat arrays of pairs."""
+
+    def __init__(self, terms: np.ndarray, entries: np.ndarray, weights: np.ndarray,
+                 term_count: int, entry_count: int) -> None:  # fmt: skip
+        """`terms`, `entries`, `weights`: one element per pair, in any order."""
+        self._entry_count = max(entry_count, 1)
+        # Sorted keys term * entry_count + entry: one binary search answers "which of these
+        # candidates use which of these terms" for a whole query at once.
+        keys = terms * self._entry_count + entries
+        by_key = np.argsort(keys, kind="stable")
+        self._keys = keys[by_key]
+        self._weights = weights[by_key].astype(np.float64)
+        # Walking order: heaviest first, ties by entry (a truncated walk keeps the best).
+        central = np.lexsort((entries, -weights, terms))
+        self._walk_entries = entries[central].astype(np.int32)
+        self._walk_weights = weights[central].astype(np.float64)
+        self._offsets = np.zeros(term_count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms, minlength=term_count), out=self._offsets[1:])
+
+    def size(self, term: int) -> int:
+        """How many entries use the term."""
+        return int(self._offsets[term + 1] - self._offsets[term])
+
+    def sizes(self) -> np.ndarray:
+        return np.diff(self._offsets)
+
+    def walk(self, terms: list[int], limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each term in turn, the `limit` entries with the highest weights and those
+        weights, concatenated; and how many each term gave."""
+        ids = np.asarray(terms, dtype=np.int64)
+        starts = self._offsets[ids]
+        ends = np.minimum(self._offsets[ids + 1], starts + limit)
+        sizes = ends - starts
+        where = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+        return self._walk_entries[where], self._walk_weights[where], sizes
+
+    def weights_in(self, terms: list[int], candidates: np.ndarray) -> np.ndarray:
+        """terms × candidates: each candidate's weight for each term, 0.0 where unused."""
+        found, where = self._find(terms, candidates)
+        return np.where(found, self._weights[where], 0.0)
+
+    def used_by(self, terms: list[int], candidates: np.ndarray) -> np.ndarray:
+        """terms × candidates: whether each candidate entry uses each term."""
+        return self._find(terms, candidates)[0]
+
+    def _find(self, terms: list[int], candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        probes = np.asarray(terms, dtype=np.int64)[:, None] * self._entry_count + candidates
+        if not len(self._keys):
+            return np.zeros(probes.shape, dtype=bool), np.zeros(probes.shape, dtype=np.int64)
+        # Searched in ascending order, the probes fall near each other in the big array.
+        order = np.argsort(probes, axis=None)
+        where = np.empty(probes.size, dtype=np.int64)
+        where[order] = np.searchsorted(self._keys, probes.ravel()[order])
+        where = np.minimum(where, len(self._keys) - 1).reshape(probes.shape)
+        return self._keys[where] == probes, where
