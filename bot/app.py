@@ -25,7 +25,6 @@ from foundations.settings import Config
 from handlers.conversation import Conversation
 from handlers.router import Services
 from handlers.store import Storage
-from knowledge.matcher import Thresholds
 from knowledge.service import KnowledgeService
 
 log = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ class App:
         self.clock = clock or SystemClock()
         self.config = config
         self.storage = Storage.open(config.storage.path, config.storage.retention_days)
-        self.knowledge = knowledge or knowledge_from_config(config)
+        self.knowledge = knowledge or KnowledgeService.from_config(config)
         self.services = Services(knowledge=self.knowledge, config=config, storage=self.storage)
         self.conversation = Conversation(self.services)
         self.outbox = Outbox(clock=self.clock, retry=retry_policy(config))
@@ -99,20 +98,6 @@ class App:
         while True:
             await self.clock.sleep(RETENTION_CHECK_SECONDS)
             self.storage.purge_expired(self.clock.now())
-
-
-def knowledge_from_config(config: Config) -> KnowledgeService:
-    """The knowledge the `knowledge` section describes; the knowledge layer gets plain values."""
-    settings = config.knowledge
-    thresholds = Thresholds(
-        answer=settings.answer_threshold,
-        suggest=settings.suggest_threshold,
-        margin=settings.answer_margin,
-        max_suggestions=settings.max_suggestions,
-    )
-    return KnowledgeService(
-        settings.faq_dir, settings.synonyms, thresholds, config.local.values()
-    )
 
 
 def build_channels(app: App, console: bool = False) -> list[Component]:

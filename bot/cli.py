@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from bot.app import knowledge_from_config, run
+from bot.app import run
 from bot.broadcast import BroadcastError
 from bot.broadcast_cli import add_broadcast_commands
 from bot.channels import ChannelStartError
@@ -201,7 +201,7 @@ def _new_password() -> str | None:
 def _knowledge_service(args: argparse.Namespace) -> KnowledgeService:
     """Knowledge from --kb if given, else from the configuration."""
     config = load_config(args.config)
-    service = knowledge_from_config(config)
+    service = KnowledgeService.from_config(config)
     if args.kb is None:
         return service
     if Path(args.kb) != service.faq_dir:

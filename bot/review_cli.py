@@ -11,7 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.app import knowledge_from_config
 from bot.cli_args import positive_int
 from bot.pidfile import NoRunningBot, pid_file_beside, signal_reload
 from foundations.settings_file import load_config
@@ -46,7 +45,7 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
     """List the groups; apply the decision given by arguments, or ask for each group."""
     config = load_config(args.config)
     storage = Storage.open(config.storage.path, config.storage.retention_days)
-    service = knowledge_from_config(config)
+    service = KnowledgeService.from_config(config)
     groups = review_groups(storage, service, args.days)
     _print_due(service)
     if args.attach or args.offtopic:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
+from foundations.settings import Config
 from knowledge.loader import LoadReport, load_knowledge_base
 from knowledge.local_facts import with_local_facts
 from knowledge.matcher import Matcher, MatchResult, Thresholds
@@ -32,6 +33,18 @@ class KnowledgeService:
         self.local = dict(local or {})
         self._matcher: Matcher | None = None
         self.last_report = self.reload()
+
+    @classmethod
+    def from_config(cls, config: Config) -> KnowledgeService:
+        """The knowledge the `knowledge` section describes, with the `local` section's facts."""
+        settings = config.knowledge
+        thresholds = Thresholds(
+            answer=settings.answer_threshold,
+            suggest=settings.suggest_threshold,
+            margin=settings.answer_margin,
+            max_suggestions=settings.max_suggestions,
+        )
+        return cls(settings.faq_dir, settings.synonyms, thresholds, config.local.values())
 
     @property
     def kb(self) -> KnowledgeBase:

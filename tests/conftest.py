@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.app import App, knowledge_from_config
+from bot.app import App
 from foundations.settings import Config
 from foundations.settings_file import load_config
 from handlers.store import Storage
@@ -28,7 +28,7 @@ def shipped_knowledge() -> KnowledgeService:
 
     Specs that edit and reload the FAQ use their own service on `faq_dir` instead.
     """
-    return knowledge_from_config(Config())
+    return KnowledgeService.from_config(Config())
 
 
 @pytest.fixture

@@ -8,58 +8,30 @@ session's CSRF token (403 otherwise, audited). Pages themselves only read and re
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
 from bot.audit import REFUSED, AuditLog
-from bot.web.auth import Account, LoginThrottle, Session, Sessions, accounts
+from bot.web import broadcasts, pages, review
+from bot.web.auth import Sessions
+from bot.web.context import (
+    CONSOLE,
+    HERE,
+    LOGIN_PATH,
+    OPEN_PATHS,
+    SESSION,
+    SESSION_COOKIE,
+    Console,
+    client_address,
+    console_of,
+    forbidden,
+)
 from foundations.settings import Config
 from handlers.router import Services
 
 log = logging.getLogger(__name__)
-
-HERE = Path(__file__).parent
-SESSION_COOKIE = "troly06_phien"
-LOGIN_PATH = "/dang-nhap"
-OPEN_PATHS = (LOGIN_PATH, "/static/")
-
-
-@dataclass
-class Console:
-    """What the pages work with: the bot's own services, plus the console's state."""
-
-    config: Config
-    services: Services
-    audit: AuditLog
-    sessions: Sessions
-    throttle: LoginThrottle = field(default_factory=LoginThrottle)
-
-    @property
-    def accounts(self) -> dict[str, Account]:
-        return accounts(self.config.web.admins)
-
-
-CONSOLE = web.AppKey("console", Console)
-SESSION = web.RequestKey("session", Session)
-
-
-def client_address(request: web.Request) -> str:
-    """The address a request came from, for the audit log and login throttling."""
-    return request.remote or "?"
-
-
-def console_of(request: web.Request) -> Console:
-    return request.app[CONSOLE]
-
-
-def session_of(request: web.Request) -> Session:
-    """The session the middleware found (every page but login has one)."""
-    return request[SESSION]
-
 
 @web.middleware
 async def require_session(request: web.Request, handler):  # type: ignore[no-untyped-def]
@@ -81,17 +53,8 @@ async def require_session(request: web.Request, handler):  # type: ignore[no-unt
     return await handler(request)
 
 
-def forbidden(request: web.Request, message: str) -> web.Response:
-    """A 403 page saying why, in Vietnamese."""
-    return aiohttp_jinja2.render_template(
-        "error.html", request, {"message": message}, status=403
-    )
-
-
 def build_application(console: Console) -> web.Application:
     """The aiohttp application: templates with autoescape, local static files, routes."""
-    from bot.web import broadcasts, pages, review  # pages import this module's helpers
-
     application = web.Application(middlewares=[require_session])
     application[CONSOLE] = console
     env = aiohttp_jinja2.setup(

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from bot.audit import FAILED, OK, REFUSED
 from bot.broadcast import CHANNEL_NAMES, Audience, BroadcastError, Broadcasts
-from bot.web.app import client_address, console_of, forbidden, session_of
+from bot.web.context import client_address, console_of, forbidden, session_of
 
 ROUTES = web.RouteTableDef()
 PATH = "/thong-bao"

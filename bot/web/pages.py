@@ -15,7 +15,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.audit import FAILED, REFUSED
-from bot.web.app import (
+from bot.web.auth import verify_password
+from bot.web.charts import questions_chart, users_chart
+from bot.web.context import (
     LOGIN_PATH,
     SESSION_COOKIE,
     client_address,
@@ -23,8 +25,6 @@ from bot.web.app import (
     forbidden,
     session_of,
 )
-from bot.web.auth import verify_password
-from bot.web.charts import questions_chart, users_chart
 from foundations.privacy import redact
 from handlers.admin import reload_parts
 from handlers.stats import OUTCOME_LABELS, PERIODS, entry_figures, figures_csv, serving_figures

@@ -29,10 +29,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
 
 # importer → imported module that closes a cycle inside one layer.
 KNOWN_CYCLES: set[tuple[str, str]] = {
-    ("bot.review_cli", "bot.app"),  # issue 11: bot.app → web → review → review_cli → bot.app
-    ("bot.web.pages", "bot.web.app"),  # issue 11: the web console's helpers live in its app
-    ("bot.web.broadcasts", "bot.web.app"),  # issue 11: likewise
-    ("bot.web.review", "bot.web.app"),  # issue 11: likewise
 }
 
 

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.app import knowledge_from_config
 from foundations.messages import Incoming, Reply
 from foundations.settings import Config
 from handlers.conversation import Conversation
@@ -31,7 +30,7 @@ class FakeClock:
 @pytest.fixture
 def editable_knowledge(config: Config) -> KnowledgeService:
     """A service on this test's own FAQ copy (`faq_dir`), safe to edit and reload."""
-    return knowledge_from_config(config)
+    return KnowledgeService.from_config(config)
 
 
 @pytest.fixture

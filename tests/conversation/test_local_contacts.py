@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import knowledge_from_config
 from foundations.settings import Config
 from knowledge.service import KnowledgeService
 from tests.conversation.conftest import Say
@@ -43,7 +42,7 @@ def config(make_config, make_faq_dir, desk_answer) -> Config:
 
 @pytest.fixture
 def knowledge(config: Config) -> KnowledgeService:
-    return knowledge_from_config(config)
+    return KnowledgeService.from_config(config)
 
 
 async def test_lienhe_shows_the_configured_local_contacts_first(say: Say) -> None:
@@ -76,6 +75,6 @@ def test_answers_carry_the_configured_local_facts(make_config, make_faq_dir) -> 
         "lien-he", "Liên hệ công an?", ["số công an", "sdt cong an", "goi cong an", "o dau"],
         answer="Hỏi Công an xã, phường nơi bạn ở.\nCông an {local.police_name}: "
                "{local.police_phone}.\nZalo: {local.zalo}")})
-    served = knowledge_from_config(make_config(knowledge__faq_dir=str(folder), **LOCAL))
+    served = KnowledgeService.from_config(make_config(knowledge__faq_dir=str(folder), **LOCAL))
     assert served.kb.get("lien-he").answer == (
         "Hỏi Công an xã, phường nơi bạn ở.\nCông an phường Ba Đình: 024 3823 0000.")

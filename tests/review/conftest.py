@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from bot.app import knowledge_from_config
 from foundations.messages import Incoming, Reply
 from foundations.settings import Config
 from handlers.conversation import Conversation
@@ -19,7 +18,7 @@ Ask = Callable[..., Awaitable[list[Reply]]]
 
 @pytest.fixture
 def service(config: Config) -> KnowledgeService:
-    return knowledge_from_config(config)
+    return KnowledgeService.from_config(config)
 
 
 @pytest.fixture

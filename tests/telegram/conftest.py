@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.app import knowledge_from_config
 from bot.channels.telegram.channel import TYPING_AFTER, TelegramChannel
 from bot.outbox import Outbox
 from foundations.messages import Reply
@@ -93,7 +92,7 @@ def custom_knowledge(faq_dir: Path, make_config: Callable[..., Config]) -> Knowl
     ]
     (faq_dir / "zz-test.yaml").write_text(yaml.safe_dump(entries, allow_unicode=True),
                                          encoding="utf-8")
-    return knowledge_from_config(make_config())
+    return KnowledgeService.from_config(make_config())
 
 
 def _entry(entry_id: str, question: str, answer: str) -> dict[str, Any]:

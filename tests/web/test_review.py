@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, knowledge_from_config
+from bot.app import App
 from bot.audit import AuditLog
 from bot.review_cli import review_groups
 from bot.web.review import fingerprint as group_fingerprint
@@ -21,7 +21,7 @@ MISSED = "xin giấy xác nhận độc thân online ở đâu vậy"
 @pytest.fixture
 def console_knowledge(console_config: Config) -> KnowledgeService:
     """This spec's own FAQ copy: the review writes into it."""
-    return knowledge_from_config(console_config)
+    return KnowledgeService.from_config(console_config)
 
 
 @pytest.fixture

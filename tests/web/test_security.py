@@ -8,8 +8,8 @@ import pytest
 
 from bot.app import App
 from bot.audit import FAILED, REFUSED, AuditLog
-from bot.web.app import SESSION_COOKIE
 from bot.web.auth import MAX_FAILURES, Sessions
+from bot.web.context import SESSION_COOKIE
 from foundations.settings import ConfigError
 from tests.web.conftest import PASSWORDS, Browser
 

@@ -1,0 +1,62 @@
+"""What every console page works with: the console's state, the request's session and the
+helpers that read them. Its own module so the pages and the application that routes to them
+both import it, and neither imports the other's module (no cycle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from bot.audit import AuditLog
+from bot.web.auth import Account, LoginThrottle, Session, Sessions, accounts
+from foundations.settings import Config
+from handlers.router import Services
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "troly06_phien"
+LOGIN_PATH = "/dang-nhap"
+OPEN_PATHS = (LOGIN_PATH, "/static/")
+
+
+@dataclass
+class Console:
+    """What the pages work with: the bot's own services, plus the console's state."""
+
+    config: Config
+    services: Services
+    audit: AuditLog
+    sessions: Sessions
+    throttle: LoginThrottle = field(default_factory=LoginThrottle)
+
+    @property
+    def accounts(self) -> dict[str, Account]:
+        return accounts(self.config.web.admins)
+
+
+CONSOLE = web.AppKey("console", Console)
+SESSION = web.RequestKey("session", Session)
+
+
+def client_address(request: web.Request) -> str:
+    """The address a request came from, for the audit log and login throttling."""
+    return request.remote or "?"
+
+
+def console_of(request: web.Request) -> Console:
+    return request.app[CONSOLE]
+
+
+def session_of(request: web.Request) -> Session:
+    """The session the middleware found (every page but login has one)."""
+    return request[SESSION]
+
+
+def forbidden(request: web.Request, message: str) -> web.Response:
+    """A 403 page saying why, in Vietnamese."""
+    return aiohttp_jinja2.render_template(
+        "error.html", request, {"message": message}, status=403
+    )
