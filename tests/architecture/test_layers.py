@@ -6,8 +6,6 @@ through its imports. Every import counts: at the top, inside functions, under TY
 What is left from before the layers is listed, one import a line, and may only shrink: a new
 entry is refused, and an entry that no longer holds must be deleted, so nobody leans on it again.
 - `KNOWN_UPWARD`: the imports of a higher layer.
-- `KNOWN_CYCLES`: imports that close a cycle inside one layer; without them the rest is
-  acyclic. A cycle running through a listed upward import is not listed: it goes with the import.
 """
 
 from __future__ import annotations
@@ -26,11 +24,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("scheduler.app", "bot.outbox"),  # issue 11: removed by 11c (the scheduler API)
     ("scheduler.delivery", "bot.outbox"),  # issue 11: removed by 11c (the scheduler API)
 }
-
-# importer → imported module that closes a cycle inside one layer.
-KNOWN_CYCLES: set[tuple[str, str]] = {
-}
-
 
 def module_name(path: Path) -> str:
     """`bot/web/app.py` → `bot.web.app`; a package's `__init__.py` is the package itself."""
@@ -155,17 +148,6 @@ def without(graph: dict[str, set[str]], imports: set[tuple[str, str]]) -> dict[s
     }
 
 
-def reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
-    seen, frontier = {start}, [start]
-    while frontier:
-        module = frontier.pop()
-        if module == goal:
-            return True
-        frontier.extend(graph[module] - seen)
-        seen |= graph[module]
-    return False
-
-
 def test_no_module_imports_a_higher_layer() -> None:
     new = sorted(upward_imports(import_graph()) - KNOWN_UPWARD)
     assert not new, "Import lên tầng trên (foundations → … → bot), sửa import:\n" + "\n".join(
@@ -181,18 +163,6 @@ def test_the_known_upward_imports_only_shrink() -> None:
 
 
 def test_no_module_reaches_itself_through_its_imports() -> None:
-    graph = without(import_graph(), KNOWN_UPWARD | KNOWN_CYCLES)
+    graph = without(import_graph(), KNOWN_UPWARD)
     cycles = [one_cycle(graph, group) for group in strongly_connected(graph)]
     assert not cycles, "Vòng import:\n" + "\n".join("  " + " → ".join(c) for c in cycles)
-
-
-def test_the_known_cycles_only_shrink() -> None:
-    graph = without(import_graph(), KNOWN_UPWARD)
-    gone = sorted(
-        (module, target)
-        for module, target in KNOWN_CYCLES
-        if target not in graph.get(module, set()) or not reaches(graph, target, module)
-    )
-    assert not gone, "Không còn khép vòng nào, xoá khỏi KNOWN_CYCLES:\n" + "\n".join(
-        f"  {module} → {target}" for module, target in gone
-    )
