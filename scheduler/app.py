@@ -14,11 +14,10 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bot.outbox import Outbox
 from foundations.clock import Clock, SystemClock
 from foundations.settings import SchedulerSettings
 from foundations.yaml_lines import Problem
-from scheduler.delivery import ReminderService
+from scheduler.delivery import ReminderOutbox, ReminderService
 from scheduler.policy import ReminderPolicy
 from scheduler.store import ensure_schema, load_files_into
 from scheduler.timer import ReminderTimer
@@ -42,7 +41,7 @@ class Officials:
         cls,
         settings: SchedulerSettings,
         db: sqlite_utils.Database,
-        outbox: Outbox,
+        outbox: ReminderOutbox,
         clock: Clock | None = None,
     ) -> Officials:
         """The feature as the `scheduler:` section describes it, its files loaded."""

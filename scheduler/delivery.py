@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 import sqlite_utils
 
-from bot.outbox import Outbox, Outcome, Outgoing
+from bot.outbox import Outcome, Outgoing
 from foundations.clock import Clock
 from foundations.delivery import BLOCKED, BULK, SENT, UNCONFIRMED
 from foundations.messages import Reply
@@ -29,13 +31,32 @@ log = logging.getLogger(__name__)
 SUPERSEDED = "superseded"  # a pending kind a newer one of the same occurrence replaces
 
 
+class ReminderOutbox(Protocol):
+    """What the engine needs of the bot's send queue; bot/app.py passes `bot.outbox.Outbox`.
+
+    Defined here, by its user, so that the scheduler sends without importing bot/.
+    """
+
+    def serves(self, channel: str) -> bool:
+        """Whether `channel` can deliver now; reminders to it stay pending otherwise."""
+        ...
+
+    def when_channel_added(self, callback: Callable[[str], None]) -> None:
+        """Call `callback(channel)` whenever a channel becomes able to deliver."""
+        ...
+
+    async def submit(self, outgoing: Outgoing) -> None:
+        """Queue one message; its outcome reaches `outgoing.on_result`."""
+        ...
+
+
 class ReminderService:
     """The reminder engine: plans (through `Planner`) and sends, recording every outcome."""
 
     def __init__(
         self,
         db: sqlite_utils.Database,
-        outbox: Outbox,
+        outbox: ReminderOutbox,
         policy: ReminderPolicy,
         clock: Clock,
         done_scope: str = MEMBER_SCOPE,
