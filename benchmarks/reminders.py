@@ -32,9 +32,9 @@ from telegram import Bot
 
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
-from bot.outbox import Outbox, Outcome, Outgoing
+from bot.outbox import Outbox
 from foundations.database import open_database
-from foundations.delivery import INTERACTIVE, SENT
+from foundations.delivery import INTERACTIVE, SENT, Outcome, Outgoing
 from foundations.messages import Reply
 from scheduler.delivery import ReminderService
 from scheduler.policy import ReminderPolicy

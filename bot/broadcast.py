@@ -44,9 +44,19 @@ from datetime import UTC, datetime
 
 from bot.background import cancel_and_wait
 from bot.channels.plain_text import render_parts
-from bot.outbox import Outbox, Outcome, Outgoing
+from bot.outbox import Outbox
 from foundations.database import migrate
-from foundations.delivery import BLOCKED, BULK, FAILED, OUTSIDE_WINDOW, REFUSED, SENT, UNCONFIRMED
+from foundations.delivery import (
+    BLOCKED,
+    BULK,
+    FAILED,
+    OUTSIDE_WINDOW,
+    REFUSED,
+    SENT,
+    UNCONFIRMED,
+    Outcome,
+    Outgoing,
+)
 from foundations.messages import Reply
 from foundations.settings import Config
 from handlers.store import Storage

@@ -28,7 +28,7 @@ import contextlib
 import heapq
 import itertools
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -37,11 +37,12 @@ from foundations.delivery import (
     BLOCKED,
     BULK,
     FAILED,
-    INTERACTIVE,
     OUTSIDE_WINDOW,
     REFUSED,
     SENT,
     UNCONFIRMED,
+    Outcome,
+    Outgoing,
 )
 from foundations.messages import Reply
 
@@ -88,34 +89,6 @@ class TemporaryFailure(SendError):
 
 class Unconfirmed(SendError):
     """The request went out but its fate is unknown (no answer in time, an unreadable one)."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What finally happened to one Outgoing message."""
-
-    status: str  # SENT, BLOCKED, REFUSED, OUTSIDE_WINDOW, FAILED or UNCONFIRMED
-    outgoing: Outgoing
-    attempts: int
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status == SENT
-
-
-ResultCallback = Callable[[Outcome], Awaitable[None]]
-
-
-@dataclass(eq=False)
-class Outgoing:
-    """One message waiting to leave: where to, what, how urgent, and who wants the outcome."""
-
-    channel: str
-    chat_id: str
-    reply: Reply
-    priority: int = INTERACTIVE
-    on_result: ResultCallback | None = None
 
 
 @dataclass(eq=False)

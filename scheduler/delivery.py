@@ -16,9 +16,8 @@ from typing import Protocol
 
 import sqlite_utils
 
-from bot.outbox import Outcome, Outgoing
 from foundations.clock import Clock
-from foundations.delivery import BLOCKED, BULK, SENT, UNCONFIRMED
+from foundations.delivery import BLOCKED, BULK, SENT, UNCONFIRMED, Outcome, Outgoing
 from foundations.messages import Reply
 from scheduler import messages, store
 from scheduler.messages import UNDELIVERED_REASONS

@@ -14,8 +14,8 @@ import logging
 from dataclasses import dataclass, field
 
 from bot.background import cancel_and_wait
-from bot.outbox import Outbox, Outcome, Outgoing, ResultCallback
-from foundations.delivery import BLOCKED, INTERACTIVE
+from bot.outbox import Outbox
+from foundations.delivery import BLOCKED, INTERACTIVE, Outcome, Outgoing, ResultCallback
 from foundations.messages import Incoming
 from handlers.conversation import Conversation
 from handlers.store import Storage

@@ -21,7 +21,6 @@ LAYERS = {"foundations": 0, "knowledge": 1, "scheduler": 2, "handlers": 3, "bot"
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ("handlers.admin", "bot.audit"),  # issue 11: removed by 11d (handlers stop importing bot)
     ("handlers.broadcast", "bot.broadcast"),  # issue 11: removed by 11d
-    ("scheduler.delivery", "bot.outbox"),  # issue 11: removed by 11c (the scheduler API)
 }
 
 def module_name(path: Path) -> str:

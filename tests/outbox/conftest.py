@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.outbox import Outbox, Outcome, RetryPolicy
+from bot.outbox import Outbox, RetryPolicy
+from foundations.delivery import Outcome
 from tests.fakes.clock import ManualClock
 from tests.fakes.scripted_channel import ScriptedSender
 

@@ -1,7 +1,7 @@
 """What the outbox does when the platform says no: 429, 403, refusal, 5xx."""
 
-from bot.outbox import Blocked, Outgoing, Refused, RetryLater, TemporaryFailure, Unconfirmed
-from foundations.delivery import BLOCKED, BULK, FAILED, REFUSED, SENT, UNCONFIRMED
+from bot.outbox import Blocked, Refused, RetryLater, TemporaryFailure, Unconfirmed
+from foundations.delivery import BLOCKED, BULK, FAILED, REFUSED, SENT, UNCONFIRMED, Outgoing
 from foundations.messages import Reply
 
 

@@ -2,8 +2,7 @@
 
 from itertools import pairwise
 
-from bot.outbox import Outgoing
-from foundations.delivery import BULK, INTERACTIVE
+from foundations.delivery import BULK, INTERACTIVE, Outgoing
 from foundations.messages import Reply
 
 
