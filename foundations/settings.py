@@ -33,9 +33,9 @@ WEB_ROLES = ("admin", "viewer")
 class KnowledgeSettings:
     faq_dir: Path | None = None  # None: the FAQ files shipped in the package
     synonyms: Path | None = None  # None: the synonyms file shipped in the package
-    answer_threshold: Score = Score(76.0)
+    answer_threshold: Score = Score(78.0)
     suggest_threshold: Score = Score(74.0)
-    answer_margin: Score = Score(6.0)
+    answer_margin: Score = Score(10.0)
     max_suggestions: int = 3
 
 

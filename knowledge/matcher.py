@@ -65,9 +65,9 @@ RANKED_KEPT = 5  # candidates scored exactly and kept on a result (explanations,
 
 @dataclass(frozen=True)
 class Thresholds:
-    answer: float = 76.0
+    answer: float = 78.0
     suggest: float = 74.0
-    margin: float = 6.0
+    margin: float = 10.0
     max_suggestions: int = 3
 
 
