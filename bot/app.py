@@ -136,9 +136,9 @@ def _console(app: App) -> ConsoleChannel:
 def build_components(app: App, console: bool = False) -> list[Component]:
     """Background features that are not channels (the broadcast sender, the reminder timer,
     the web console; not the web console in `troly06 chat`, which may run beside the bot)."""
-    from bot.broadcast import Broadcasts, BroadcastSender
+    from bot.broadcast import BroadcastSender, broadcasts_for
 
-    broadcasts = Broadcasts(app.storage, app.config)
+    broadcasts = broadcasts_for(app.storage, app.config)
     app.services.extras["broadcasts"] = broadcasts
     components: list[Component] = [BroadcastSender(broadcasts, app.outbox)]
     if app.config.scheduler.enabled:

@@ -1,6 +1,6 @@
 """`troly06 broadcast …`: admins draft, preview, send and follow broadcasts from a shell.
 
-A thin layer over bot/broadcast.py, registered by bot/cli.py in one line. The running
+A thin layer over handlers/broadcast_store.py, registered by bot/cli.py in one line. The running
 `troly06 run` (same configuration) does the sending: `send` only confirms, and the bot
 picks the broadcast up within seconds; `status` shows its progress from the database.
 A mistake is a BroadcastError, printed by bot/cli.py as one line.
@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot.audit import FAILED, AuditLog
-from bot.broadcast import CHANNEL_NAMES, Audience, BroadcastError, Broadcasts
+from bot.broadcast import broadcasts_for
 from bot.cli_args import positive_int
 from bot.pidfile import pid_file_beside, running_bot
 from foundations.settings_file import load_config
+from handlers.broadcast_model import CHANNEL_NAMES, Audience, BroadcastError
+from handlers.broadcast_store import Broadcasts
 from handlers.store import Storage
 
 EXIT_OK = 0
@@ -26,7 +28,8 @@ BY = "dòng lệnh"  # who acted and from where, as the broadcasts table and aud
 
 def _broadcasts(args: argparse.Namespace) -> Broadcasts:
     config = load_config(args.config)
-    return Broadcasts(Storage.open(config.storage.path, config.storage.retention_days), config)
+    return broadcasts_for(Storage.open(config.storage.path, config.storage.retention_days),
+                          config)
 
 
 @contextlib.contextmanager

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.app import run
-from bot.broadcast import BroadcastError
 from bot.broadcast_cli import add_broadcast_commands
 from bot.channels import ChannelStartError
 from bot.cli_args import VietnameseParser, iso_date, positive_int, share_config_option
@@ -34,6 +33,7 @@ from bot.tasks_cli import add_tasks_commands
 from bot.web.auth import ADMIN, VIEWER, hash_password
 from foundations.settings import ConfigError
 from foundations.settings_file import load_config
+from handlers.broadcast_model import BroadcastError
 from handlers.stats import figures_csv, figures_text, serving_figures
 from handlers.store import Storage
 from knowledge.evaluation import DatasetError, Miss, evaluate_by_group, read_examples

@@ -4,15 +4,17 @@
 channel alike). `/thongbao NỘI DUNG` (admins in `admin.users`, not advertised) drafts a
 broadcast to every opted-in citizen and shows its preview with "Gửi" / "Hủy" buttons;
 `/thongbao` alone lists the latest broadcasts with their progress. The engine is
-bot/broadcast.py, reached through `Services.extras["broadcasts"]`.
+handlers/broadcast_store.py (bot/broadcast.py sends), reached through
+`Services.extras["broadcasts"]`.
 """
 
 from __future__ import annotations
 
-from bot.broadcast import Audience, BroadcastError, Broadcasts
 from foundations.messages import Button, Reply
 from handlers import payloads
 from handlers.admin import ADMINS_ONLY, admin_allowed
+from handlers.broadcast_model import Audience, BroadcastError
+from handlers.broadcast_store import Broadcasts
 from handlers.router import Context, Router
 
 router = Router("broadcast")

@@ -1,4 +1,4 @@
-"""Thông báo: broadcasts from the browser, a thin page over bot.broadcast.
+"""Thông báo: broadcasts from the browser, a thin page over the broadcast store.
 
 Draft, preview (recipients per channel and the text each channel shows), confirm or
 cancel; the engine sends through the outbox and the page shows its progress, refreshing
@@ -11,8 +11,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.audit import FAILED, OK, REFUSED
-from bot.broadcast import CHANNEL_NAMES, Audience, BroadcastError, Broadcasts
 from bot.web.context import client_address, console_of, forbidden, session_of
+from handlers.broadcast_model import CHANNEL_NAMES, Audience, BroadcastError
+from handlers.broadcast_store import Broadcasts
 
 ROUTES = web.RouteTableDef()
 PATH = "/thong-bao"

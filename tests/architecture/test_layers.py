@@ -20,7 +20,6 @@ LAYERS = {"foundations": 0, "knowledge": 1, "scheduler": 2, "handlers": 3, "bot"
 # importer → imported module, each to be removed by the step of issue 11 named beside it.
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ("handlers.admin", "bot.audit"),  # issue 11: removed by 11d (handlers stop importing bot)
-    ("handlers.broadcast", "bot.broadcast"),  # issue 11: removed by 11d
 }
 
 def module_name(path: Path) -> str:

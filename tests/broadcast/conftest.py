@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 
-from bot.broadcast import Broadcasts
+from bot.broadcast import broadcasts_for
 from foundations.messages import Incoming, Reply
 from foundations.settings import Config
+from handlers.broadcast_store import Broadcasts
 from handlers.conversation import Conversation
 from handlers.router import Services
 from handlers.store import Storage
@@ -41,7 +42,7 @@ def storage(config: Config) -> Storage:
 
 @pytest.fixture
 def broadcasts(storage: Storage, config: Config) -> Broadcasts:
-    return Broadcasts(storage, config)
+    return broadcasts_for(storage, config)
 
 
 @pytest.fixture

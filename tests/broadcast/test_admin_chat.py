@@ -2,8 +2,8 @@
 the exact message, then presses Gửi or Hủy; anyone else is turned away."""
 
 from bot.audit import AuditLog
-from bot.broadcast import Broadcasts
 from foundations.messages import Reply
+from handlers.broadcast_store import Broadcasts
 from handlers.store import Storage
 from tests.broadcast.conftest import Say, opt_in
 

@@ -6,9 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.broadcast import Audience, BroadcastError, Broadcasts
+from bot.broadcast import broadcasts_for
 from bot.channels.zalo_oa.store import OAStore
 from foundations.settings import Config
+from handlers.broadcast_model import Audience, BroadcastError
+from handlers.broadcast_store import Broadcasts
 from handlers.store import Storage
 from tests.broadcast.conftest import opt_in, working_groups
 from tests.scheduler.conftest import CHATS
@@ -59,7 +61,7 @@ def test_zalo_oa_users_beyond_the_free_48_hours_are_counted_as_not_reached(
 ):
     config = make_config(zalo_oa__app_id="oa-app", scheduler__enabled=False)
     storage = Storage.open(config.storage.path)
-    broadcasts = Broadcasts(storage, config)
+    broadcasts = broadcasts_for(storage, config)
     oa = OAStore(storage.db, 7200)
     opt_in(storage, "zalo_oa", "wrote-today", "wrote-last-week")
     now = datetime.now(UTC)

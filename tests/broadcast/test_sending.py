@@ -5,7 +5,9 @@ final counts; a citizen who blocked the bot is counted and no longer active."""
 import asyncio
 
 from bot.app import App
-from bot.broadcast import Audience, Broadcasts, BroadcastSender, Progress
+from bot.broadcast import BroadcastSender
+from handlers.broadcast_model import Audience, Progress
+from handlers.broadcast_store import Broadcasts
 from tests.broadcast.conftest import working_groups
 from tests.fakes.telegram_api import FakeTelegram
 from tests.scheduler.conftest import CHATS

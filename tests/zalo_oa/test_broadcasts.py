@@ -6,8 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.app import App
-from bot.broadcast import Audience, Broadcasts
 from bot.channels.zalo_oa.store import OAStore
+from handlers.broadcast_model import Audience
+from handlers.broadcast_store import Broadcasts
 from tests.fakes.zalo_oa_api import FakeZaloOA
 from tests.zalo_oa.conftest import Post
 
