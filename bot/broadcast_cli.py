@@ -13,11 +13,11 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from bot.audit import FAILED, AuditLog
 from bot.broadcast import broadcasts_for
 from bot.cli_args import positive_int
 from bot.pidfile import pid_file_beside, running_bot
 from foundations.settings_file import load_config
+from handlers.audit import FAILED, AuditLog
 from handlers.broadcast_model import CHANNEL_NAMES, Audience, BroadcastError
 from handlers.broadcast_store import Broadcasts
 from handlers.store import Storage

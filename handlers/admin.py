@@ -11,9 +11,9 @@ import logging
 import shlex
 from dataclasses import dataclass, field
 
-from bot.audit import OK, REFUSED, AuditLog
 from foundations.messages import Reply
 from foundations.yaml_lines import Problem
+from handlers.audit import OK, REFUSED, AuditLog
 from handlers.router import Context, Router, Services
 from handlers.stats import figures_text, serving_figures
 from knowledge.loader import KnowledgeLoadError

@@ -13,7 +13,6 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.audit import REFUSED, AuditLog
 from bot.web import broadcasts, pages, review
 from bot.web.auth import Sessions
 from bot.web.context import (
@@ -29,6 +28,7 @@ from bot.web.context import (
     forbidden,
 )
 from foundations.settings import Config
+from handlers.audit import REFUSED, AuditLog
 from handlers.router import Services
 
 log = logging.getLogger(__name__)

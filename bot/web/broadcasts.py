@@ -10,8 +10,8 @@ from __future__ import annotations
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.audit import FAILED, OK, REFUSED
 from bot.web.context import client_address, console_of, forbidden, session_of
+from handlers.audit import FAILED, OK, REFUSED
 from handlers.broadcast_model import CHANNEL_NAMES, Audience, BroadcastError
 from handlers.broadcast_store import Broadcasts
 

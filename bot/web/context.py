@@ -11,9 +11,9 @@ from pathlib import Path
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.audit import AuditLog
 from bot.web.auth import Account, LoginThrottle, Session, Sessions, accounts
 from foundations.settings import Config
+from handlers.audit import AuditLog
 from handlers.router import Services
 
 HERE = Path(__file__).parent

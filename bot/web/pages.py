@@ -14,7 +14,6 @@ from datetime import datetime
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.audit import FAILED, REFUSED
 from bot.web.auth import verify_password
 from bot.web.charts import questions_chart, users_chart
 from bot.web.context import (
@@ -27,6 +26,7 @@ from bot.web.context import (
 )
 from foundations.privacy import redact
 from handlers.admin import reload_parts
+from handlers.audit import FAILED, REFUSED
 from handlers.stats import OUTCOME_LABELS, PERIODS, entry_figures, figures_csv, serving_figures
 from knowledge.review_dates import entries_due, vietnam_today
 from scheduler import progress

@@ -15,10 +15,10 @@ import hashlib
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.audit import FAILED, OK, REFUSED
 from bot.review_cli import review_groups
 from bot.web.context import client_address, console_of, forbidden, session_of
 from foundations.privacy import redact
+from handlers.audit import FAILED, OK, REFUSED
 from knowledge.editing import EditError, EditResult, attach_variants, mark_offtopic
 from knowledge.loader import DEFAULT_FAQ_DIR
 from knowledge.review import ReviewGroup

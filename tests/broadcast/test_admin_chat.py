@@ -1,8 +1,8 @@
 """/thongbao in chat: an admin drafts a broadcast to opted-in citizens, sees the preview and
 the exact message, then presses Gửi or Hủy; anyone else is turned away."""
 
-from bot.audit import AuditLog
 from foundations.messages import Reply
+from handlers.audit import AuditLog
 from handlers.broadcast_store import Broadcasts
 from handlers.store import Storage
 from tests.broadcast.conftest import Say, opt_in

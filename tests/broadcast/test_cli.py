@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.audit import AuditLog
 from bot.cli import main
 from foundations.settings import Config
+from handlers.audit import AuditLog
 from handlers.store import Storage
 from tests.broadcast.conftest import opt_in
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.audit import AuditLog
 from bot.cli import main
 from bot.outbox import Outbox
 from foundations.database import open_database
 from foundations.settings import Config
+from handlers.audit import AuditLog
 from handlers.conversation import Conversation
 from handlers.router import Services
 from handlers.stats import figures_text, serving_figures

@@ -4,7 +4,7 @@ cancel, admins only, audited."""
 from __future__ import annotations
 
 from bot.app import App
-from bot.audit import AuditLog
+from handlers.audit import AuditLog
 from tests.web.conftest import Browser
 
 

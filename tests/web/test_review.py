@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.audit import AuditLog
 from bot.review_cli import review_groups
 from bot.web.review import fingerprint as group_fingerprint
 from foundations.settings import Config
+from handlers.audit import AuditLog
 from knowledge.service import KnowledgeService
 from tests.web.conftest import Browser
 

@@ -7,10 +7,10 @@ import aiohttp
 import pytest
 
 from bot.app import App
-from bot.audit import FAILED, REFUSED, AuditLog
 from bot.web.auth import MAX_FAILURES, Sessions
 from bot.web.context import SESSION_COOKIE
 from foundations.settings import ConfigError
+from handlers.audit import FAILED, REFUSED, AuditLog
 from tests.web.conftest import PASSWORDS, Browser
 
 PAGES = ["/", "/?days=30", "/tong-quan.csv", "/thu-hoi", "/kien-thuc", "/nhac-viec",

@@ -3,6 +3,8 @@
 Admins answer for what the bot tells citizens and whom it reminds, so every action in the
 console (and the chat admin commands) leaves a line here, and so does every refused one:
 a failed login or a viewer pressing an admin button is exactly what an inspection asks for.
+It sits in handlers/ because the chat's admin commands are its lowest writer; the web
+console and the command line above it write and read the same table.
 """
 
 from __future__ import annotations
