@@ -10,11 +10,11 @@ console and the command line above it write and read the same table.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlite_utils
 
-from foundations.database import migrate
+from foundations.database import migrate, now_iso
 from foundations.privacy import redact
 from knowledge.review_dates import VIETNAM
 
@@ -77,7 +77,7 @@ class AuditLog:
         """One line; `origin` is the IP address or "telegram:123"; details are redacted."""
         with self.db.conn:
             self.db["audit_log"].insert({
-                "at": datetime.now(UTC).isoformat(timespec="seconds"), "who": redact(who),
+                "at": now_iso(), "who": redact(who),
                 "action": action, "detail": redact(detail), "result": result,
                 "origin": origin,
             })  # fmt: skip

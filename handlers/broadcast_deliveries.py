@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import logging
 
+from foundations.database import now_iso
 from foundations.delivery import BLOCKED, SENT
 from handlers.broadcast_model import CITIZENS, DONE, PENDING, SENDING, STOPPED, Broadcast, Recipient
-from handlers.broadcast_store import Broadcasts, timestamp
+from handlers.broadcast_store import Broadcasts
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ class Deliveries:
             self.db.execute(
                 """UPDATE broadcast_deliveries SET status = ?, sent_at = ?, detail = ?
                    WHERE id = ? AND status IN (?, ?)""",
-                [status, timestamp() if status == SENT else None, detail or None, recipient.id,
+                [status, now_iso() if status == SENT else None, detail or None, recipient.id,
                  PENDING, STOPPED],
             )
         if status == BLOCKED:
@@ -74,7 +75,7 @@ class Deliveries:
                 """UPDATE broadcasts SET status = ?, finished_at = ? WHERE id = ? AND status = ?
                    AND NOT EXISTS (SELECT 1 FROM broadcast_deliveries
                                    WHERE broadcast_id = ? AND status = ?)""",
-                [DONE, timestamp(), broadcast_id, SENDING, broadcast_id, PENDING],
+                [DONE, now_iso(), broadcast_id, SENDING, broadcast_id, PENDING],
             )
         if cursor.rowcount:
             log.info("%s", self.broadcasts.progress(broadcast_id).describe())

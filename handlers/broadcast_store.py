@@ -26,12 +26,11 @@ import json
 import logging
 import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Protocol
 
 import sqlite_utils
 
-from foundations.database import migrate
+from foundations.database import migrate, now_iso
 from foundations.messages import Reply
 from handlers.broadcast_model import (
     CANCELLED,
@@ -116,7 +115,7 @@ class Broadcasts:
                 """INSERT INTO broadcasts (text, audience, channel, groups, created_by,
                                            created_at) VALUES (?, ?, ?, ?, ?, ?)""",
                 [text, audience.kind, audience.channel, json.dumps(list(audience.groups)),
-                 by, timestamp()],
+                 by, now_iso()],
             )
         log.info("broadcast %d drafted by %s", cursor.lastrowid, by)
         return self.get(int(cursor.lastrowid))
@@ -153,7 +152,7 @@ class Broadcasts:
             self.db.execute(
                 """UPDATE broadcasts SET status = ?, confirmed_by = ?, confirmed_at = ?
                    WHERE id = ?""",
-                [SENDING, by, timestamp(), broadcast.id],
+                [SENDING, by, now_iso(), broadcast.id],
             )
         log.info("broadcast %d confirmed by %s: %d recipients", broadcast.id, by, len(recipients))
         for callback in self._on_confirm:
@@ -172,7 +171,7 @@ class Broadcasts:
             )
             self.db.execute(
                 "UPDATE broadcasts SET status = ?, finished_at = ? WHERE id = ?",
-                [CANCELLED, timestamp(), broadcast.id],
+                [CANCELLED, now_iso(), broadcast.id],
             )
         log.info("broadcast %d cancelled by %s", broadcast.id, by)
         return self.progress(broadcast.id)
@@ -267,8 +266,3 @@ class Broadcasts:
         for row in self.db.execute(query, params).fetchall():  # an official in two groups
             unique.setdefault((row[0], row[1]), Recipient(0, *row))
         return list(unique.values())
-
-
-def timestamp() -> str:
-    """Now, as the broadcasts' tables keep times (UTC, to the second)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
