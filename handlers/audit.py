@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "csrf": "gửi biểu mẫu sai mã", "attach": "gắn câu hỏi vào mục",
     "offtopic": "đánh dấu ngoài phạm vi", "broadcast-draft": "soạn thông báo",
     "broadcast-send": "gửi thông báo", "broadcast-cancel": "hủy thông báo",
+    "entry-edit": "sửa mục",
 }  # fmt: skip
 
 

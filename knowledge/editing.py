@@ -1,24 +1,31 @@
-"""Admin edits written back into the FAQ files: new variants, questions marked off-topic.
+"""Admin edits written back into the FAQ files: new variants, questions marked off-topic,
+an entry changed in the web console's form.
 
 Files are rewritten with ruamel.yaml's round-trip mode, which keeps every comment, the key
-order and the block style admins wrote; only the new lines appear in a diff. An edit is
-validated like any hand edit (the whole folder is loaded again); if that fails the files
-are put back exactly as they were and nothing changes.
+order and the block style admins wrote; only the changed lines appear in a diff. An edit is
+validated like any hand edit, before anything is written: the whole folder is loaded again
+in a scratch copy holding the changed file, and only a clean load lets the change reach
+the real file (replaced in one step, so a reload never reads half a file).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import io
+import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+import shutil
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import LiteralScalarString
 
-from knowledge.loader import OFFTOPIC_FILE, KnowledgeLoadError, load_knowledge_base
+from knowledge.loader import OFFTOPIC_FILE, KnowledgeLoadError, Problem, load_knowledge_base
 from knowledge.model import KnowledgeBase
 from knowledge.normalize import Normalizer
 
@@ -51,8 +58,7 @@ def attach_variants(
     added, skipped = _new_questions(kb, normalizer, texts)
     path = Path(entry.file)
     if added:
-        with _validated(faq_dir, path, normalizer):
-            _append_variants(path, entry_id, added)
+        _write_checked(faq_dir, path, _with_variants(path, entry_id, added), normalizer)
     return EditResult(path, tuple(added), tuple(skipped))
 
 
@@ -63,8 +69,7 @@ def mark_offtopic(
     added, skipped = _new_questions(kb, normalizer, texts)
     path = faq_dir / OFFTOPIC_FILE
     if added:
-        with _validated(faq_dir, path, normalizer):
-            _append_offtopic(path, added)
+        _write_checked(faq_dir, path, _with_offtopic(path, added), normalizer)
     return EditResult(path, tuple(added), tuple(skipped))
 
 
@@ -86,32 +91,31 @@ def _new_questions(
     return added, skipped
 
 
-def _append_variants(path: Path, entry_id: str, texts: list[str]) -> None:
-    """Insert the new variants after the entry's last one, indented like it."""
+def _with_variants(path: Path, entry_id: str, texts: list[str]) -> str:
+    """The file with the new variants after the entry's last one, indented like it."""
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     data = YAML().load("".join(lines))  # round-trip nodes know their line and column
-    entry = next((item for item in data or [] if isinstance(item, CommentedMap)
-                  and item.get("id") == entry_id), None)  # fmt: skip
+    entry = _find_entry(data, entry_id)
     variants = entry.get("variants") if entry is not None else None
     if not isinstance(variants, CommentedSeq) or not variants:
         raise EditError(f"{path}: mục '{entry_id}' không có danh sách 'variants' để thêm vào.")
     line, column = variants.lc.item(len(variants) - 1)
-    _insert_items(path, lines, line + 1, column - 2, texts)
+    return _with_items(lines, line + 1, column - 2, texts)
 
 
-def _append_offtopic(path: Path, texts: list[str]) -> None:
-    """Add the questions at the end of the off-topic list (a new file gets a header)."""
+def _with_offtopic(path: Path, texts: list[str]) -> str:
+    """The off-topic list with the questions at its end (a new file gets a header)."""
     text = path.read_text(encoding="utf-8") if path.exists() else OFFTOPIC_HEADER
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     data = YAML().load(text)
     column = data.lc.item(0)[1] - 2 if isinstance(data, CommentedSeq) and data else 0
-    _insert_items(path, lines, len(lines), column, texts)
+    return _with_items(lines, len(lines), column, texts)
 
 
-def _insert_items(path: Path, lines: list[str], at: int, column: int, texts: list[str]) -> None:
-    """Write `texts` as list items at line index `at`; every other byte stays as it was.
+def _with_items(lines: list[str], at: int, column: int, texts: list[str]) -> str:
+    """`texts` as list items at line index `at`; every other byte stays as it was.
 
     ruamel.yaml formats each item (quoting what YAML would misread, like "a: b"); the
     items are spliced in as text so the admin's own layout is never re-flowed.
@@ -123,19 +127,127 @@ def _insert_items(path: Path, lines: list[str], at: int, column: int, texts: lis
         out = io.StringIO()
         yaml.dump([text], out)
         items.append(" " * column + out.getvalue())
-    path.write_text("".join(lines[:at] + items + lines[at:]), encoding="utf-8")
+    return "".join(lines[:at] + items + lines[at:])
 
 
-@contextmanager
-def _validated(faq_dir: Path, path: Path, normalizer: Normalizer) -> Iterator[None]:
-    """Make the change, then load the whole folder; on any error put the file back."""
-    before = path.read_bytes() if path.exists() else None
-    try:
-        yield
-        load_knowledge_base(faq_dir, normalizer)
-    except (KnowledgeLoadError, EditError) as exc:
-        if before is None:
-            path.unlink(missing_ok=True)
+def file_version(path: Path) -> str:
+    """A short digest of a file as it is now: a form opened on an older version of the
+    file is refused rather than overwriting what someone else saved meanwhile."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def save_entry(
+    faq_dir: Path,
+    kb: KnowledgeBase,
+    normalizer: Normalizer,
+    entry_id: str,
+    changes: Mapping[str, object],
+    version: str | None = None,
+) -> list[Problem]:
+    """Set the entry's keys to `changes` (None removes a key) in the file it lives in.
+
+    Values are written as given: a date as a YAML date, anything else as a string or a
+    list, so a typed '2026-13-45' reaches the loader as text and is reported exactly as a
+    hand edit would be. Returns the warnings the load found in that file.
+    """
+    entry = kb.get(entry_id)
+    if entry is None:
+        raise EditError(f"Không có mục nào có id '{entry_id}'.")
+    path = Path(entry.file)
+    if version is not None and version != file_version(path):
+        raise EditError(f"{path}: tệp đã được sửa từ lúc mở biểu mẫu; mở lại mục rồi sửa lại.")
+    warnings = _write_checked(faq_dir, path, _with_entry(path, entry_id, changes), normalizer)
+    return [problem for problem in warnings if problem.file == str(path)]
+
+
+def entry_as_written(path: Path, entry_id: str) -> Mapping[str, object]:
+    """The entry's keys as its file has them: the served entry has `{local.…}` filled in,
+    which an edit must not write back."""
+    entry = _find_entry(_round_trip_yaml().load(path.read_text(encoding="utf-8")), entry_id)
+    if entry is None:
+        raise EditError(f"{path}: không tìm thấy mục '{entry_id}' trong tệp.")
+    return entry
+
+
+def _round_trip_yaml() -> YAML:
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never wrap a long answer line
+    yaml.indent(mapping=2, sequence=4, offset=2)  # nested lists as the shipped files write them
+    return yaml
+
+
+def _find_entry(data: object, entry_id: str) -> CommentedMap | None:
+    """The entry's round-trip mapping in a loaded FAQ file, if it is there."""
+    items = data if isinstance(data, CommentedSeq) else []
+    return next((item for item in items if isinstance(item, CommentedMap)
+                 and item.get("id") == entry_id), None)  # fmt: skip
+
+
+def _with_entry(path: Path, entry_id: str, changes: Mapping[str, object]) -> str:
+    """The file with one entry's keys changed in place: its other keys, their order and
+    comments, and every other entry stay as they were."""
+    yaml = _round_trip_yaml()
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    entry = _find_entry(data, entry_id)
+    if entry is None:
+        raise EditError(f"{path}: không tìm thấy mục '{entry_id}' trong tệp.")
+    for key, value in changes.items():
+        if value is None:
+            entry.pop(key, None)
         else:
-            path.write_bytes(before)
-        raise EditError(str(exc)) from exc
+            entry[key] = _round_trip_value(entry.get(key), value)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    # ruamel indents the top-level list too; the files start their items at their own column
+    extra = 4 - data.lc.item(0)[1]
+    return "".join(line[extra:] if line.startswith(" " * extra) else line
+                   for line in out.getvalue().splitlines(keepends=True))  # fmt: skip
+
+
+def _round_trip_value(old: object, value: object) -> object:
+    """`value` as ruamel should write it: unchanged values and list items as they were
+    written, a new multi-line text as a `|` block, a list in the style the old one had
+    (`[a, b]` stays on one line), keeping the comment after it."""
+    if old is not None and old == value:
+        return old  # as written: its quotes, its style, the comment after it
+    if isinstance(value, str):
+        return LiteralScalarString(value.rstrip("\n") + "\n") if "\n" in value else value
+    if isinstance(value, list | tuple):
+        olds = list(old) if isinstance(old, CommentedSeq) else []
+        new = CommentedSeq(_round_trip_value(next((o for o in olds if o == item), None), item)
+                           for item in value)  # fmt: skip
+        if isinstance(old, CommentedSeq):
+            if old.fa.flow_style():
+                new.fa.set_flow_style()
+            if old and new and len(old) - 1 in old.ca.items:  # the blank line after it
+                new.ca.items[len(new) - 1] = old.ca.items[len(old) - 1]
+        return new
+    if isinstance(value, Mapping):
+        return CommentedMap((key, _round_trip_value(None, item)) for key, item in value.items())
+    return value
+
+
+def _write_checked(faq_dir: Path, path: Path, text: str, normalizer: Normalizer) -> list[Problem]:
+    """Load the folder with `text` in place of `path` (in a scratch copy); write `text` only
+    if that load is clean. Problems name the real files; the warnings are returned."""
+    with tempfile.TemporaryDirectory(prefix="troly06-faq-") as scratch:
+        copy = Path(scratch) / "faq"
+        shutil.copytree(faq_dir, copy)
+        (copy / path.name).write_text(text, encoding="utf-8")
+        try:
+            _, report = load_knowledge_base(copy, normalizer)
+        except KnowledgeLoadError as exc:
+            raise EditError("\n".join(str(_in_folder(p, copy, faq_dir))
+                                      for p in exc.report.errors)) from exc  # fmt: skip
+    staged = path.with_name(f".{path.name}.dang-ghi")
+    staged.write_text(text, encoding="utf-8")
+    os.replace(staged, path)
+    return [_in_folder(p, copy, faq_dir) for p in report.warnings]
+
+
+def _in_folder(problem: Problem, scratch: Path, faq_dir: Path) -> Problem:
+    """The problem as it reads in the real folder rather than the scratch copy."""
+    if not problem.file.startswith(str(scratch)):
+        return problem
+    return dataclasses.replace(problem, file=str(faq_dir) + problem.file[len(str(scratch)):])

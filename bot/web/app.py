@@ -13,7 +13,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.web import broadcasts, pages, review
+from bot.web import broadcasts, entries, pages, review
 from bot.web.auth import Sessions
 from bot.web.context import (
     CONSOLE,
@@ -66,6 +66,7 @@ def build_application(console: Console) -> web.Application:
     env.filters["percent"] = lambda share: f"{share:.0%}"
     application.add_routes(pages.ROUTES)
     application.add_routes(review.ROUTES)
+    application.add_routes(entries.ROUTES)
     application.add_routes(broadcasts.ROUTES)
     application.router.add_static("/static/", HERE / "static")
     return application

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -98,6 +99,13 @@ class Browser:
         _, html = await self.get(path)
         return CSRF.search(html).group(1)
 
+    async def form(self, path: str, form_id: str) -> dict[str, str]:
+        """The fields of one form on a page, with the values a browser would send."""
+        _, html = await self.get(path)
+        reader = FormReader(form_id)
+        reader.feed(html)
+        return reader.fields
+
     async def login(self, name: str, password: str | None = None) -> tuple[int, str]:
         token = await self.csrf("/dang-nhap")
         return await self.post("/dang-nhap", {
@@ -111,3 +119,44 @@ async def browser(running: App) -> AsyncIterator[Browser]:
     jar = aiohttp.CookieJar(unsafe=True)  # cookies for a bare IP address, as browsers keep
     async with aiohttp.ClientSession(cookie_jar=jar) as http:
         yield Browser(http, f"http://{LOOPBACK}:{running.config.web.port}")
+
+
+@dataclass
+class FormReader(HTMLParser):
+    """Reads the named fields of the form with id `form_id`: inputs, text areas, the
+    selected option of a select."""
+
+    form_id: str
+    fields: dict[str, str] = field(default_factory=dict)
+    _inside: bool = False
+    _text_area: str | None = None
+    _select: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self._inside = found.get("id") == self.form_id
+        elif self._inside and tag == "input" and "name" in found:
+            self.fields[found["name"]] = found.get("value", "")
+        elif self._inside and tag == "textarea":
+            self._text_area = found["name"]
+            self.fields[self._text_area] = ""
+        elif self._inside and tag == "select":
+            self._select = found["name"]
+        elif self._select and tag == "option" and "selected" in found:
+            self.fields[self._select] = found["value"]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._inside = False
+        elif tag == "textarea":
+            self._text_area = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._text_area is not None:
+            self.fields[self._text_area] += data

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.skipif(
 )
 TROLY06 = Path(sys.executable).with_name("troly06")
 MISSED = "xin giấy xác nhận độc thân online ở đâu vậy"
+EDITED_VARIANT = "xin số trực ban của công an phường"
 MENU = {"Tổng quan": "Tổng quan", "Chưa trả lời": "Câu hỏi chưa trả lời",
         "Thử hỏi": "Thử hỏi", "Kho kiến thức": "Kho kiến thức", "Thông báo": "Thông báo",
         "Nhắc việc": "Nhắc việc",
@@ -191,3 +192,41 @@ def test_an_admin_attaches_a_missed_question_to_its_entry(driver, console_url, f
     assert MISSED in written
     driver.find_element(By.LINK_TEXT, "Nhật ký").click()
     assert f"gắn câu hỏi vào mục {entry_id}" in driver.find_element(By.ID, "audit").text
+
+
+def test_an_admin_edits_an_entry_sees_an_error_then_saves_and_it_is_served(
+    driver, console_url, faq_dir
+):
+    from selenium.webdriver.common.by import By
+
+    entry_file = faq_dir / "ho-tro.yaml"
+    before = entry_file.read_bytes()
+    log_in(driver, console_url, "lan")
+    assert shows(driver, "Tổng quan")
+    driver.find_element(By.LINK_TEXT, "Kho kiến thức").click()
+    assert shows(driver, "Kho kiến thức")
+    driver.find_element(By.NAME, "q").send_keys("lien-he-cong-an-xa")
+    driver.find_element(By.CSS_SELECTOR, ".search button").click()
+    driver.find_element(By.LINK_TEXT, "lien-he-cong-an-xa").click()
+    assert shows(driver, "Mục lien-he-cong-an-xa")
+    review_by = driver.find_element(By.ID, "review_by")
+    review_by.clear()
+    review_by.send_keys("2026-13-45")
+    driver.find_element(By.ID, "save").click()
+    errors = driver.find_element(By.ID, "errors").text
+    assert "ho-tro.yaml:" in errors and "'2026-13-45' phải là ngày" in errors
+    assert entry_file.read_bytes() == before, "nothing written"
+    review_by = driver.find_element(By.ID, "review_by")
+    review_by.clear()
+    review_by.send_keys("2027-06-30")
+    driver.execute_script("arguments[0].value += arguments[1]",
+                          driver.find_element(By.ID, "variants"), "\n" + EDITED_VARIANT)
+    driver.find_element(By.ID, "save").click()
+    assert "Đã lưu" in driver.find_element(By.ID, "message").text
+    assert EDITED_VARIANT in entry_file.read_text(encoding="utf-8")
+    driver.find_element(By.LINK_TEXT, "Thử hỏi").click()
+    assert shows(driver, "Thử hỏi")
+    driver.find_element(By.ID, "question").send_keys(EDITED_VARIANT)
+    driver.find_element(By.ID, "ask").click()
+    assert driver.find_element(By.ID, "outcome").text == "Trả lời được"
+    assert "lien-he-cong-an-xa" in driver.find_element(By.ID, "result").text

@@ -38,7 +38,7 @@ class TestKnowledge:
         _, html = await browser.get("/kien-thuc?q=c%E1%BA%A5p%20l%E1%BA%A1i")  # "cấp lại"
         listed = [e for e in running.knowledge.kb.entries.values()
                   if any("cấp lại" in p.casefold() for p in e.phrasings)]
-        assert listed and all(f"<small>{e.id}</small>" in html for e in listed)
+        assert listed and all(f">{e.id}</a></small>" in html for e in listed)
         assert f"{len(listed)} / {len(running.knowledge.kb.entries)} mục" in html
 
 
