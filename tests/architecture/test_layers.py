@@ -2,10 +2,6 @@
 
 A module may import its own layer or the ones below it, and no module may reach itself again
 through its imports. Every import counts: at the top, inside functions, under TYPE_CHECKING.
-
-What is left from before the layers is listed, one import a line, and may only shrink: a new
-entry is refused, and an entry that no longer holds must be deleted, so nobody leans on it again.
-- `KNOWN_UPWARD`: the imports of a higher layer.
 """
 
 from __future__ import annotations
@@ -17,8 +13,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 LAYERS = {"foundations": 0, "knowledge": 1, "scheduler": 2, "handlers": 3, "bot": 4}
 
-# importer → imported module, each to be removed by the step of issue 11 named beside it.
-KNOWN_UPWARD: set[tuple[str, str]] = set()  # none left: keep it empty
 
 def module_name(path: Path) -> str:
     """`bot/web/app.py` → `bot.web.app`; a package's `__init__.py` is the package itself."""
@@ -136,28 +130,14 @@ def one_cycle(graph: dict[str, set[str]], group: frozenset[str]) -> list[str]:
     return [start]
 
 
-def without(graph: dict[str, set[str]], imports: set[tuple[str, str]]) -> dict[str, set[str]]:
-    return {
-        module: {target for target in targets if (module, target) not in imports}
-        for module, targets in graph.items()
-    }
-
-
 def test_no_module_imports_a_higher_layer() -> None:
-    new = sorted(upward_imports(import_graph()) - KNOWN_UPWARD)
+    new = sorted(upward_imports(import_graph()))
     assert not new, "Import lên tầng trên (foundations → … → bot), sửa import:\n" + "\n".join(
         f"  {module} → {target}" for module, target in new
     )
 
 
-def test_the_known_upward_imports_only_shrink() -> None:
-    gone = sorted(KNOWN_UPWARD - upward_imports(import_graph()))
-    assert not gone, "Không còn nữa, xoá khỏi KNOWN_UPWARD:\n" + "\n".join(
-        f"  {module} → {target}" for module, target in gone
-    )
-
-
 def test_no_module_reaches_itself_through_its_imports() -> None:
-    graph = without(import_graph(), KNOWN_UPWARD)
+    graph = import_graph()
     cycles = [one_cycle(graph, group) for group in strongly_connected(graph)]
     assert not cycles, "Vòng import:\n" + "\n".join("  " + " → ".join(c) for c in cycles)

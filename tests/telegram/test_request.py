@@ -83,8 +83,9 @@ async def test_no_answer_in_time_is_a_timeout_that_may_have_been_sent(
 async def test_no_free_connection_in_time_is_a_timeout_that_surely_was_not_sent(
     telegram_api: FakeTelegram, bot_on: Callable[[BaseRequest], Bot]
 ) -> None:
-    bot = bot_on(AiohttpRequest(connection_pool_size=1, pool_timeout=0.1, connect_timeout=0.1))
-    telegram_api.delay("sendMessage", 1.0)
+    # budgets far above a loaded machine's connect time, far below the held answer's delay
+    bot = bot_on(AiohttpRequest(connection_pool_size=1, pool_timeout=0.5, connect_timeout=0.5))
+    telegram_api.delay("sendMessage", 3.0)
     holding = bot.send_message(CHAT, "giữ kết nối")
     waiting = bot.send_message(CHAT, "chờ kết nối")
     results = await asyncio.gather(holding, waiting, return_exceptions=True)
