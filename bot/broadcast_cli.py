@@ -17,13 +17,13 @@ from bot.broadcast import broadcasts_for
 from bot.cli_args import positive_int
 from bot.pidfile import pid_file_beside, running_bot
 from foundations.settings_file import load_config
-from handlers.audit import FAILED, AuditLog
+from handlers.audit import COMMAND_LINE, FAILED, AuditLog
 from handlers.broadcast_model import CHANNEL_NAMES, Audience, BroadcastError
 from handlers.broadcast_store import Broadcasts
 from handlers.store import Storage
 
 EXIT_OK = 0
-BY = "dòng lệnh"  # who acted and from where, as the broadcasts table and audit log record it
+BY = COMMAND_LINE  # who acted and from where, as the broadcasts table and audit log record it
 
 
 def _broadcasts(args: argparse.Namespace) -> Broadcasts:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handlers.admin import reload_parts
+from handlers.audit import FAILED, OK, SIGNAL, AuditLog
 from handlers.router import Services
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,10 @@ async def reload_and_report(services: Services) -> list[str]:
     """
     parts = await reload_parts(services)
     report = ReloadReport(all(p.applied for p in parts), "\n\n".join(p.describe() for p in parts))
+    if services.storage is not None:
+        AuditLog(services.storage.db).record(
+            SIGNAL, "reload", SIGNAL, OK if report.applied else FAILED,
+            "; ".join(part.summary for part in parts))  # fmt: skip
     try:
         write_reload_report(report_file_beside(services.config.storage.path), report)
     except OSError as exc:

@@ -14,6 +14,7 @@ from pathlib import Path
 from bot.cli_args import positive_int
 from bot.pidfile import NoRunningBot, pid_file_beside, signal_reload
 from foundations.settings_file import load_config
+from handlers.audit import COMMAND_LINE, FAILED, OK, AuditLog
 from handlers.store import Storage
 from knowledge.editing import EditError, EditResult, attach_variants, mark_offtopic
 from knowledge.loader import DEFAULT_FAQ_DIR
@@ -47,6 +48,7 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
     storage = Storage.open(config.storage.path, config.storage.retention_days)
     service = KnowledgeService.from_config(config)
     groups = review_groups(storage, service, args.days)
+    audit = AuditLog(storage.db)
     _print_due(service)
     if args.attach or args.offtopic:
         number = int(args.attach[0]) if args.attach else args.offtopic
@@ -57,7 +59,7 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
             return 1
         _print_group(group)
         decision = args.attach[1] if args.attach else "n"
-        return 0 if _apply(service, group, decision, config.storage.path) else 1
+        return 0 if _apply(service, group, decision, config.storage.path, audit) else 1
     if not groups:
         print(f"Không có câu hỏi nào chưa trả lời được trong {args.days} ngày qua.")
         return 0
@@ -68,7 +70,7 @@ def cmd_kb_review(args: argparse.Namespace) -> int:
             if answer.lower() == "q":
                 break
             if answer:
-                _apply(service, group, _entry_id(group, answer), config.storage.path)
+                _apply(service, group, _entry_id(group, answer), config.storage.path, audit)
     return 0
 
 
@@ -104,11 +106,16 @@ def _entry_id(group: ReviewGroup, answer: str) -> str:
     return answer
 
 
-def _apply(service: KnowledgeService, group: ReviewGroup, decision: str, database: Path) -> bool:
-    """Write the decision ('n' = off-topic, else an entry id), reload, tell the admin."""
+def _apply(
+    service: KnowledgeService, group: ReviewGroup, decision: str, database: Path, audit: AuditLog
+) -> bool:
+    """Write the decision ('n' = off-topic, else an entry id), reload, tell the admin; the
+    decision goes to the audit log as the console's do (failed ones too)."""
     faq_dir = service.faq_dir or DEFAULT_FAQ_DIR
+    offtopic = decision.lower() == "n"
+    action = "offtopic" if offtopic else f"attach {decision}"
     try:
-        if decision.lower() == "n":
+        if offtopic:
             result = mark_offtopic(faq_dir, service.kb, service.normalizer, group.texts)
             what = "đánh dấu ngoài phạm vi"
         else:
@@ -116,8 +123,11 @@ def _apply(service: KnowledgeService, group: ReviewGroup, decision: str, databas
                                      group.texts)
             what = f"thêm vào mục '{decision}'"
     except EditError as exc:
+        audit.record(COMMAND_LINE, action, COMMAND_LINE, FAILED, str(exc))
         print(f"  Không sửa được, tệp giữ nguyên: {exc}", file=sys.stderr)
         return False
+    audit.record(COMMAND_LINE, action, COMMAND_LINE, OK,
+                 f"nhóm {group.count} câu, thêm {len(result.added)} vào {result.file.name}")
     _report(result, what)
     service.reload()
     _tell_running_bot(database)

@@ -141,6 +141,8 @@ class WebSettings:
     port: int = 8080
     admins: tuple[WebAdmin, ...] = ()
     session_minutes: int = 480
+    secure_cookie: bool = False  # served to browsers over HTTPS (a TLS reverse proxy)
+    trusted_proxies: tuple[str, ...] = ()  # whose X-Forwarded-For/-Proto are believed
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from knowledge.review_dates import VIETNAM
 
 COMPONENT = "audit"
 OK, FAILED, REFUSED = "ok", "failed", "refused"
+COMMAND_LINE = "dòng lệnh"  # who and where, for what is done with a troly06 command
+SIGNAL = "tín hiệu SIGHUP"  # who and where, for a reload asked by kill -HUP or kb reload
 RESULT_LABELS = {OK: "thành công", FAILED: "thất bại", REFUSED: "bị từ chối"}
 # Actions are stored as short codes ("attach lam-the"); admins read them in Vietnamese.
 ACTION_LABELS = {

@@ -11,9 +11,7 @@ the real file (replaced in one step, so a reload never reads half a file).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
-import os
 import re
 import shutil
 import tempfile
@@ -23,8 +21,8 @@ from pathlib import Path
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import LiteralScalarString
 
+from foundations.yaml_edit import file_version, replace_file, round_trip_value
 from knowledge.loader import OFFTOPIC_FILE, KnowledgeLoadError, Problem, load_knowledge_base
 from knowledge.model import KnowledgeBase
 from knowledge.normalize import Normalizer
@@ -130,12 +128,6 @@ def _with_items(lines: list[str], at: int, column: int, texts: list[str]) -> str
     return "".join(lines[:at] + items + lines[at:])
 
 
-def file_version(path: Path) -> str:
-    """A short digest of a file as it is now: a form opened on an older version of the
-    file is refused rather than overwriting what someone else saved meanwhile."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
 def save_entry(
     faq_dir: Path,
     kb: KnowledgeBase,
@@ -196,36 +188,13 @@ def _with_entry(path: Path, entry_id: str, changes: Mapping[str, object]) -> str
         if value is None:
             entry.pop(key, None)
         else:
-            entry[key] = _round_trip_value(entry.get(key), value)
+            entry[key] = round_trip_value(entry.get(key), value)
     out = io.StringIO()
     yaml.dump(data, out)
     # ruamel indents the top-level list too; the files start their items at their own column
     extra = 4 - data.lc.item(0)[1]
     return "".join(line[extra:] if line.startswith(" " * extra) else line
                    for line in out.getvalue().splitlines(keepends=True))  # fmt: skip
-
-
-def _round_trip_value(old: object, value: object) -> object:
-    """`value` as ruamel should write it: unchanged values and list items as they were
-    written, a new multi-line text as a `|` block, a list in the style the old one had
-    (`[a, b]` stays on one line), keeping the comment after it."""
-    if old is not None and old == value:
-        return old  # as written: its quotes, its style, the comment after it
-    if isinstance(value, str):
-        return LiteralScalarString(value.rstrip("\n") + "\n") if "\n" in value else value
-    if isinstance(value, list | tuple):
-        olds = list(old) if isinstance(old, CommentedSeq) else []
-        new = CommentedSeq(_round_trip_value(next((o for o in olds if o == item), None), item)
-                           for item in value)  # fmt: skip
-        if isinstance(old, CommentedSeq):
-            if old.fa.flow_style():
-                new.fa.set_flow_style()
-            if old and new and len(old) - 1 in old.ca.items:  # the blank line after it
-                new.ca.items[len(new) - 1] = old.ca.items[len(old) - 1]
-        return new
-    if isinstance(value, Mapping):
-        return CommentedMap((key, _round_trip_value(None, item)) for key, item in value.items())
-    return value
 
 
 def _write_checked(faq_dir: Path, path: Path, text: str, normalizer: Normalizer) -> list[Problem]:
@@ -240,9 +209,7 @@ def _write_checked(faq_dir: Path, path: Path, text: str, normalizer: Normalizer)
         except KnowledgeLoadError as exc:
             raise EditError("\n".join(str(_in_folder(p, copy, faq_dir))
                                       for p in exc.report.errors)) from exc  # fmt: skip
-    staged = path.with_name(f".{path.name}.dang-ghi")
-    staged.write_text(text, encoding="utf-8")
-    os.replace(staged, path)
+    replace_file(path, text)
     return [_in_folder(p, copy, faq_dir) for p in report.warnings]
 
 

@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, pairwise
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -85,6 +85,73 @@ class MatchResult:
     suggestions: tuple[Candidate, ...]
     normalized: str
     ranked: tuple[Candidate, ...] = ()  # the best candidates, whatever the outcome
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Why a candidate scored what it did: each signal of the score, and its points."""
+
+    similarity: float  # 0–100, rapidfuzz's token-set ratio to the closest phrasing
+    coverage: float  # 0–1, share of the question's weighted words the entry knows
+    phrasing_coverage: float  # 0–1, share of the closest phrasing's words in the question
+    evidence: float  # 0–1, how much rare, specific vocabulary matched
+    bm25_share: float  # 0–1, the entry's retrieval score over the best candidate's
+    points: tuple[tuple[str, float], ...]  # (signal, points it added or took off)
+
+
+@dataclass(frozen=True)
+class CandidateExplanation:
+    candidate: Candidate
+    closest: str  # the entry's phrasing closest to the question
+    # Words as the matcher compares them: folded (no diacritics), synonyms replaced.
+    words: tuple[str, ...]  # question words the entry's phrasings or keywords use
+    answer_words: tuple[str, ...]  # question words found only in its answer (count less)
+    pairs: tuple[str, ...]  # word pairs of the question the entry uses ("căn cước")
+    signals: Signals
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A match with its reasons, for admins trying questions before publishing."""
+
+    result: MatchResult
+    weights: tuple[tuple[str, float], ...]  # the question's content words and their weight
+    unknown: tuple[str, ...]  # words no entry knows: they weigh against every entry
+    corrected: tuple[tuple[str, str], ...]  # (as typed, the known word it was read as)
+    candidates: tuple[CandidateExplanation, ...]
+
+
+class _Asked(NamedTuple):
+    """What a question brings to every candidate's score."""
+
+    total: float  # the weight of all its content words
+    pairs: list[str]  # its known word pairs
+    matched: list[tuple[str, float]]  # its known words and their weights
+    text: str  # its normalized text with typos corrected
+
+
+class _Base(NamedTuple):
+    """The cheap part of one candidate's score, signal by signal."""
+
+    mass: float
+    evidence: float
+    coverage_points: float
+    evidence_points: float
+    bm25_points: float
+
+    @property
+    def points(self) -> float:
+        return 100 * (self.coverage_points + self.evidence_points + self.bm25_points)
+
+
+class _Blends(NamedTuple):
+    """Per phrasing of some candidates (entry after entry): its similarity to the question,
+    its phrasing coverage and their blend; `starts[k]` is candidate k's first phrasing."""
+
+    similarity: np.ndarray
+    coverage: np.ndarray
+    blend: np.ndarray
+    starts: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -169,29 +236,15 @@ class Matcher:
         candidate; candidates are then taken by their cheap part while they could still
         enter the top RANKED_KEPT.
         """
-        total = sum(w.weight for w in words)
-        corrected = self._corrected_tokens(query, words)
-        pairs = [p for p in _pairs(tuple(corrected)) if p in self._term_id]
-        matched = [(t, self._idf[self._term_id[t]])
-                   for t in dict.fromkeys(w.token for w in words if w.known)]  # fmt: skip
-        retrieved = self._retrieve(words, pairs)
+        asked = self._asked(query, words)
+        retrieved = self._retrieve(words, asked.pairs)
         if not retrieved:
             return []
         candidates = np.fromiter(retrieved, dtype=np.int64, count=len(retrieved))
-        masses = self._coverages(candidates, words)
-        pair_ids = [self._term_id[p] for p in pairs]
-        pair_hits = self._postings.used_by(pair_ids, candidates).T.tolist()
-        best_bm25 = max(retrieved.values())
-        partial = []
-        for k, (index, bm25) in enumerate(retrieved.items()):
-            mass = masses[k]
-            pair_mass = sum(self._idf[p] for p, hit in zip(pair_ids, pair_hits[k], strict=True)
-                            if hit)  # fmt: skip
-            evidence = 1 - math.exp(-(mass + PAIR_WEIGHT * pair_mass) / self._evidence_scale)
-            partial.append((100 * (COVERAGE_WEIGHT * mass / total + EVIDENCE_WEIGHT * evidence
-                                   + BM25_WEIGHT * (bm25 / best_bm25 - 1)), index))  # fmt: skip
+        bases = self._bases(candidates, retrieved, words, asked)
+        partial = [(base.points, index) for base, index in zip(bases, retrieved, strict=True)]
         partial.sort(reverse=True)
-        closeness = self._closeness(" ".join(corrected), candidates, matched)
+        closeness = self._closeness(asked.text, candidates, asked.matched)
         kept: list[float] = []  # a min-heap of the best RANKED_KEPT full scores so far
         ranked = []
         for base, index in partial:
@@ -205,6 +258,88 @@ class Matcher:
                 heapq.heappushpop(kept, score)
         ranked.sort(key=lambda c: c.score, reverse=True)
         return ranked[:RANKED_KEPT]
+
+    def _asked(self, query: Normalized, words: list[_QueryWord]) -> _Asked:
+        corrected = self._corrected_tokens(query, words)
+        matched = [(t, self._idf[self._term_id[t]])
+                   for t in dict.fromkeys(w.token for w in words if w.known)]  # fmt: skip
+        return _Asked(sum(w.weight for w in words),
+                      [p for p in _pairs(tuple(corrected)) if p in self._term_id],
+                      matched, " ".join(corrected))  # fmt: skip
+
+    def _bases(
+        self, candidates: np.ndarray, retrieved: dict[int, float], words: list[_QueryWord],
+        asked: _Asked,
+    ) -> list[_Base]:
+        """Per candidate, the cheap part of its score (coverage, evidence, BM25), worked out
+        in batches."""
+        masses = self._coverages(candidates, words)
+        pair_ids = [self._term_id[p] for p in asked.pairs]
+        pair_hits = self._postings.used_by(pair_ids, candidates).T.tolist()
+        best_bm25 = max(retrieved.values())
+        bases = []
+        for k, index in enumerate(candidates.tolist()):
+            mass = masses[k]
+            pair_mass = sum(self._idf[p] for p, hit in zip(pair_ids, pair_hits[k], strict=True)
+                            if hit)  # fmt: skip
+            evidence = 1 - math.exp(-(mass + PAIR_WEIGHT * pair_mass) / self._evidence_scale)
+            bases.append(_Base(mass, evidence, COVERAGE_WEIGHT * mass / asked.total,
+                               EVIDENCE_WEIGHT * evidence,
+                               BM25_WEIGHT * (retrieved.get(index, 0.0) / best_bm25 - 1)))
+        return bases
+
+    def explain(self, text: str) -> Explanation:
+        """`match(text)` with its reasons: the question's words and their weights, and for
+        each ranked candidate the words it shares, its closest phrasing and the points
+        each signal gave. Worked out by the same methods the score uses, never a copy."""
+        result = self.match(text)
+        query = self.normalizer.normalize(text)
+        words = self._query_words(query)
+        if not words or not result.ranked:
+            return Explanation(result, tuple((w.token, w.weight) for w in words),
+                               tuple(w.token for w in words if not w.known),
+                               tuple((w.typed, w.token) for w in words if w.typed != w.token),
+                               ())  # fmt: skip
+        asked = self._asked(query, words)
+        retrieved = self._retrieve(words, asked.pairs)
+        position = {id(entry): index for index, entry in enumerate(self._entries)}
+        candidates = np.array([position[id(c.entry)] for c in result.ranked], dtype=np.int64)
+        bases = self._bases(candidates, retrieved, words, asked)
+        blends = self._blends(asked.text, candidates, asked.matched)
+        ends = [*blends.starts.tolist()[1:], len(blends.blend)]
+        known = [w.token for w in words if w.known]
+        used = self._postings.used_by([self._term_id[t] for t in known], candidates).T.tolist()
+        in_answer = self._answers.used_by([self._answer_id.get(t, -1) for t in known],
+                                          candidates).T.tolist()  # fmt: skip
+        pair_ids = [self._term_id[p] for p in asked.pairs]
+        pair_hits = self._postings.used_by(pair_ids, candidates).T.tolist()
+        best_bm25 = max(retrieved.values())
+        explained = []
+        for k, candidate in enumerate(result.ranked):
+            start, base = int(blends.starts[k]), bases[k]
+            closest = start + int(np.argmax(blends.blend[start:ends[k]]))
+            similarity = float(blends.similarity[closest])
+            coverage = float(blends.coverage[closest])
+            phrasings = list(dict.fromkeys(candidate.entry.phrasings))
+            explained.append(CandidateExplanation(
+                candidate, phrasings[closest - start],
+                tuple(t for t, hit in zip(known, used[k], strict=True) if hit),
+                tuple(t for t, hit, answered in zip(known, used[k], in_answer[k], strict=True)
+                      if answered and not hit),
+                tuple(p for p, hit in zip(asked.pairs, pair_hits[k], strict=True) if hit),
+                Signals(similarity, base.mass / asked.total, coverage, base.evidence,
+                        retrieved.get(int(candidates[k]), 0.0) / best_bm25, (
+                            ("similarity", SIMILARITY_WEIGHT * similarity),
+                            ("phrasing_coverage", PHRASING_COVERAGE_WEIGHT * 100 * coverage),
+                            ("coverage", 100 * base.coverage_points),
+                            ("evidence", 100 * base.evidence_points),
+                            ("bm25", 100 * base.bm25_points)))))  # fmt: skip
+        return Explanation(
+            result, tuple((w.token, w.weight) for w in words),
+            tuple(w.token for w in words if not w.known),
+            tuple((w.typed, w.token) for w in words if w.typed != w.token),
+            tuple(explained),
+        )  # fmt: skip
 
     def _decide(self, ranked: list[Candidate], normalized: str, vague: bool) -> MatchResult:
         """A vague question (a single word we know, like "VNeID") says too little to be
@@ -451,8 +586,16 @@ class Matcher:
         self, text: str, candidates: np.ndarray, matched: list[tuple[str, float]]
     ) -> dict[int, float]:
         """Per candidate, the best blend of similarity and phrasing coverage over its
-        phrasings: every phrasing's similarity in one batched rapidfuzz call, coverage
-        from the word ids stored at index time."""
+        phrasings."""
+        blends = self._blends(text, candidates, matched)
+        best = np.maximum.reduceat(blends.blend, blends.starts)
+        return dict(zip(candidates.tolist(), best.tolist(), strict=True))
+
+    def _blends(
+        self, text: str, candidates: np.ndarray, matched: list[tuple[str, float]]
+    ) -> _Blends:
+        """Every phrasing's similarity in one batched rapidfuzz call, coverage from the
+        word ids stored at index time, and their blend."""
         phrasings = _ranges(self._entry_bounds[candidates], self._entry_bounds[candidates + 1])
         similarity = process.cdist([text], [self._texts[p] for p in phrasings.tolist()],
                                    scorer=fuzz.token_set_ratio, dtype=np.float64)[0]  # fmt: skip
@@ -471,9 +614,7 @@ class Matcher:
         coverage = np.divide(found, totals, out=np.zeros(len(found)), where=totals > 0)
         blend = SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 * coverage
         sizes = self._entry_bounds[candidates + 1] - self._entry_bounds[candidates]
-        best = np.maximum.reduceat(blend, np.concatenate(([0], np.cumsum(sizes)[:-1])))
-        return dict(zip(candidates.tolist(), best.tolist(), strict=True))
-
+        return _Blends(similarity, coverage, blend, np.concatenate(([0], np.cumsum(sizes)[:-1])))
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The integers of every range [starts[i], ends[i]), concatenated."""

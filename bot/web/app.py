@@ -40,8 +40,9 @@ async def require_session(request: web.Request, handler):  # type: ignore[no-unt
         return await handler(request)
     console = console_of(request)
     session = console.sessions.get(request.cookies.get(SESSION_COOKIE))
-    if session is None:
-        raise web.HTTPSeeOther(LOGIN_PATH)
+    account = console.accounts.get(session.name) if session is not None else None
+    if session is None or account is None or account.role != session.role:
+        raise web.HTTPSeeOther(LOGIN_PATH)  # also an admin removed or demoted meanwhile
     request[SESSION] = session
     if request.method == "POST":
         form = await request.post()
@@ -87,7 +88,7 @@ class WebConsole:
         if db is None:
             raise ValueError("the web console needs the bot's storage")
         self.console = Console(
-            config, services, AuditLog(db), Sessions(config.web.session_minutes * 60)
+            config, services, AuditLog(db), Sessions(db, config.web.session_minutes * 60)
         )
         self._runner: web.AppRunner | None = None
 

@@ -2,8 +2,9 @@
 
 Passwords are kept only as salted scrypt hashes (hashlib's, in the standard library: a
 memory-hard KDF, so a stolen config file does not give the passwords away cheaply).
-Sessions live in memory: a restart logs everyone out, which is acceptable for a handful of
-admins and leaves no session secret on disk.
+Sessions live in the bot's SQLite database, so restarting `troly06 run` (a reload of the
+service, an upgrade) does not log every admin out; only a SHA-256 of each cookie's token is
+stored, so a copy of the database does not hold a usable session.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from foundations.database import migrate
 
 ADMIN, VIEWER = "admin", "viewer"
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -79,31 +84,53 @@ class Session:
         return self.role == ADMIN
 
 
-@dataclass
-class Sessions:
-    """Logged-in admins by the random token in their cookie."""
+def _v1_sessions(db: sqlite_utils.Database) -> None:
+    db["web_sessions"].create(
+        {"token_hash": str, "name": str, "role": str, "csrf": str, "expires": float},
+        pk="token_hash", not_null={"name", "role", "csrf", "expires"},
+    )  # fmt: skip
 
-    lifetime: float
-    clock: Callable[[], float] = time.monotonic
-    _by_token: dict[str, Session] = field(default_factory=dict)
+
+class Sessions:
+    """Logged-in admins by the random token in their cookie, kept in SQLite.
+
+    Expiry is on the wall clock (it has to mean the same after a restart).
+    """
+
+    def __init__(
+        self, db: sqlite_utils.Database, lifetime: float, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.db, self.lifetime, self.clock = db, lifetime, clock
+        migrate(db, "web_sessions", [_v1_sessions])
 
     def open(self, account: Account) -> str:
         token = secrets.token_urlsafe(32)
-        self._by_token[token] = Session(
-            account.name, account.role, secrets.token_urlsafe(32), self.clock() + self.lifetime
-        )
+        with self.db.conn:
+            self.db.execute("DELETE FROM web_sessions WHERE expires <= ?", [self.clock()])
+            self.db["web_sessions"].insert({
+                "token_hash": _digest(token), "name": account.name, "role": account.role,
+                "csrf": secrets.token_urlsafe(32), "expires": self.clock() + self.lifetime,
+            })  # fmt: skip
         return token
 
     def get(self, token: str | None) -> Session | None:
-        """The live session of a cookie; expired ones are forgotten."""
-        session = self._by_token.get(token or "")
-        if session is not None and session.expires <= self.clock():
-            del self._by_token[token or ""]
+        """The live session of a cookie; an expired one is forgotten."""
+        if not token:
             return None
-        return session
+        row = self.db.execute("SELECT name, role, csrf, expires FROM web_sessions "
+                              "WHERE token_hash = ?", [_digest(token)]).fetchone()  # fmt: skip
+        if row is not None and row[3] <= self.clock():
+            self.close(token)
+            return None
+        return Session(*row) if row is not None else None
 
     def close(self, token: str | None) -> None:
-        self._by_token.pop(token or "", None)
+        with self.db.conn:
+            self.db.execute("DELETE FROM web_sessions WHERE token_hash = ?", [_digest(token or "")])
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass

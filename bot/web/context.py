@@ -42,8 +42,28 @@ SESSION = web.RequestKey("session", Session)
 
 
 def client_address(request: web.Request) -> str:
-    """The address a request came from, for the audit log and login throttling."""
+    """The address a request came from, for the audit log and login throttling: behind a
+    trusted reverse proxy, the address that proxy saw (the last X-Forwarded-For hop), or
+    every admin would share the proxy's address and its login throttle."""
+    if _via_trusted_proxy(request):
+        forwarded = request.headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+        if forwarded:
+            return forwarded
     return request.remote or "?"
+
+
+def served_over_https(request: web.Request) -> bool:
+    """Whether cookies must be Secure: TLS here, `web.secure_cookie`, or a trusted proxy
+    saying it received the request over HTTPS."""
+    if request.secure or console_of(request).config.web.secure_cookie:
+        return True
+    return _via_trusted_proxy(request) and request.headers.get("X-Forwarded-Proto") == "https"
+
+
+def _via_trusted_proxy(request: web.Request) -> bool:
+    """Only a proxy listed in `web.trusted_proxies` may speak for the client: anyone else
+    could write these headers themselves."""
+    return request.remote in console_of(request).config.web.trusted_proxies
 
 
 def console_of(request: web.Request) -> Console:

@@ -18,8 +18,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.web.context import client_address, console_of, forbidden, session_of
+from foundations.yaml_edit import file_version
 from handlers.audit import FAILED, OK, REFUSED
-from knowledge.editing import EditError, entry_as_written, file_version, save_entry
+from knowledge.editing import EditError, entry_as_written, save_entry
 from knowledge.loader import DEFAULT_FAQ_DIR
 from knowledge.review_dates import vietnam_today
 

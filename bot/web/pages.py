@@ -22,6 +22,7 @@ from bot.web.context import (
     client_address,
     console_of,
     forbidden,
+    served_over_https,
     session_of,
 )
 from foundations.privacy import redact
@@ -37,6 +38,9 @@ TOO_MANY = "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau 15 p
 WRONG = "Tên đăng nhập hoặc mật khẩu không đúng."
 VIEWERS_READ_ONLY = "Tài khoản chỉ xem (viewer) không được thay đổi dữ liệu."
 UNANSWERED_SHOWN = 10
+SIGNAL_LABELS = {"similarity": "giống câu gần nhất", "phrasing_coverage": "phủ câu gần nhất",
+                 "coverage": "phủ câu hỏi", "evidence": "từ đặc trưng",
+                 "bm25": "so với mục dẫn đầu"}  # fmt: skip
 RECURRENCE_LABELS = {"once": "một lần", "monthly": "hằng tháng", "quarterly": "hằng quý",
                      "cron": "theo lịch"}  # fmt: skip
 
@@ -56,7 +60,8 @@ def _login_page(request: web.Request, error: str, status: int = 200) -> web.Resp
     response = aiohttp_jinja2.render_template(
         "login.html", request, {"error": error, "login_csrf": token}, status=status
     )
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", path=LOGIN_PATH)
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="Strict", path=LOGIN_PATH,
+                        secure=served_over_https(request))  # fmt: skip
     return response
 
 
@@ -82,7 +87,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     console.audit.record(name, "login", address)
     response = web.HTTPSeeOther("/")
     response.set_cookie(SESSION_COOKIE, console.sessions.open(account), httponly=True,
-                        samesite="Strict", path="/", max_age=int(console.sessions.lifetime))
+                        samesite="Strict", path="/", max_age=int(console.sessions.lifetime),
+                        secure=served_over_https(request))  # fmt: skip
     response.del_cookie(LOGIN_COOKIE, path=LOGIN_PATH)
     raise response
 
@@ -149,11 +155,14 @@ async def ask_form(request: web.Request) -> dict[str, object]:
 @ROUTES.post("/thu-hoi")
 @aiohttp_jinja2.template("ask.html")
 async def ask(request: web.Request) -> dict[str, object]:
-    """What a citizen asking this would get, with the score and the best candidates."""
+    """What a citizen asking this would get, and why: the matcher's explanation (the
+    question's words and weights, each candidate's shared words and signals)."""
     form = await request.post()
     question = redact(str(form.get("question", "")).strip())
-    result = console_of(request).services.knowledge.match(question) if question else None
-    return {"question": question, "result": result, "labels": OUTCOME_LABELS}
+    explained = console_of(request).services.knowledge.matcher.explain(question) if question \
+        else None
+    return {"question": question, "result": explained.result if explained else None,
+            "explained": explained, "labels": OUTCOME_LABELS, "signals": SIGNAL_LABELS}
 
 
 # -- knowledge ------------------------------------------------------------------------------

@@ -5,13 +5,16 @@ CI installs both (.ci/run). A failing step leaves a screenshot in the test's fol
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ import yaml
 
 from handlers.store import Storage
 from tests.fakes.local_server import LOOPBACK, free_port
+from tests.fakes.telegram_api import TOKEN, FakeTelegram
 from tests.web.conftest import PASSWORDS, write_roster
 
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
@@ -40,18 +44,29 @@ PHONE = (390, 844)
 def console_url(tmp_path: Path, admin_lines: list[str], faq_dir: Path) -> Iterator[str]:
     """`troly06 run` as an operator starts it, with the console on and no chat channel,
     serving a copy of the FAQ; a citizen's question it could not answer is on record."""
-    port = free_port()
-    config = tmp_path / "config.yaml"
     storage = Storage.open(tmp_path / "troly06.db")
     storage.record_question("telegram", "9", MISSED, MISSED, "fallback", None, 20.0)
+    with troly06_run(tmp_path, admin_lines, faq_dir) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def troly06_run(
+    folder: Path, admin_lines: list[str], faq_dir: Path, **sections: dict[str, object]
+) -> Iterator[str]:
+    """The bot's process with the console on (and `sections` of configuration added);
+    yields the console's address, stops the process at the end."""
+    port = free_port()
+    config = folder / "config.yaml"
     config.write_text(yaml.safe_dump({
-        "storage": {"path": str(tmp_path / "troly06.db")},
+        "storage": {"path": str(folder / "troly06.db")},
         "knowledge": {"faq_dir": str(faq_dir)},
         "console": {"enabled": False},
-        "scheduler": {"files": [str(write_roster(tmp_path))]},
+        "scheduler": {"files": [str(write_roster(folder))]},
         "web": {"enabled": True, "port": port, "admins": admin_lines},
+        **sections,
     }, allow_unicode=True), encoding="utf-8")  # fmt: skip
-    with (tmp_path / "troly06.log").open("wb") as log:
+    with (folder / "troly06.log").open("wb") as log:
         bot = subprocess.Popen([str(TROLY06), "run", "--config", str(config)],
                                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     try:
@@ -230,3 +245,81 @@ def test_an_admin_edits_an_entry_sees_an_error_then_saves_and_it_is_served(
     driver.find_element(By.ID, "ask").click()
     assert driver.find_element(By.ID, "outcome").text == "Trả lời được"
     assert "lien-he-cong-an-xa" in driver.find_element(By.ID, "result").text
+
+
+OPTED_IN = (801, 802, 803)  # citizens' Telegram chats
+NOTICE = "Từ 01/12, Công an phường tiếp nhận hồ sơ căn cước cả sáng thứ Bảy."
+
+
+@dataclass
+class ThreadedTelegram:
+    """The fake Bot API served from its own event loop in a thread, beside selenium's
+    blocking calls; `call` runs one of its methods on that loop."""
+
+    server: FakeTelegram
+    loop: asyncio.AbstractEventLoop
+
+    def call(self, method: Callable[..., object], *args: object, **kwargs: object) -> object:
+        async def on_loop() -> object:
+            return method(*args, **kwargs)
+
+        return asyncio.run_coroutine_threadsafe(on_loop(), self.loop).result(10)
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.call(predicate):
+            assert time.monotonic() < deadline, "timed out waiting for the bot"
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def telegram() -> Iterator[ThreadedTelegram]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="fake-telegram", daemon=True)
+    thread.start()
+    server = FakeTelegram()
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+    try:
+        yield ThreadedTelegram(server, loop)
+    finally:
+        asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+
+
+def test_an_admin_sends_a_broadcast_and_watches_it_finish(
+    driver, telegram: ThreadedTelegram, tmp_path, admin_lines, faq_dir
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    api = telegram.server
+    bot_api = {"token": TOKEN, "base_url": api.base_url, "poll_timeout": 1}
+    with troly06_run(tmp_path, admin_lines, faq_dir, telegram=bot_api) as url:
+        for chat in OPTED_IN:
+            telegram.call(api.send_text, chat, "/nhanthongbao")
+        telegram.wait_for(lambda: all(api.sent("sendMessage", chat) for chat in OPTED_IN))
+        telegram.call(api.fail, "sendMessage", 403, "Forbidden: bot was blocked by the user")
+        telegram.call(api.delay, "sendMessage", 2.0, times=2)  # slow enough to watch
+        log_in(driver, url, "lan")
+        assert shows(driver, "Tổng quan")
+        driver.find_element(By.LINK_TEXT, "Thông báo").click()
+        assert shows(driver, "Thông báo")
+        driver.find_element(By.ID, "text").send_keys(NOTICE)
+        driver.find_element(By.ID, "draft").click()
+        assert shows(driver, "Thông báo #1")
+        assert "chưa gửi" in driver.find_element(By.ID, "progress").text
+        assert NOTICE in driver.find_element(By.ID, "preview").text
+        send = driver.find_element(By.ID, "send")
+        assert send.text == f"Gửi {len(OPTED_IN)} người"
+        send.click()
+        WebDriverWait(driver, 30).until(
+            lambda d: "đang gửi" in d.find_element(By.ID, "progress").text)
+        WebDriverWait(driver, 60).until(  # the page refreshes itself while sending
+            lambda d: "đã gửi xong" in d.find_element(By.ID, "progress").text)
+        final = driver.find_element(By.ID, "progress").text
+    assert f"{len(OPTED_IN)} người nhận" in final
+    assert "2 đã gửi" in final and "1 đã chặn bot" in final
+    received = [chat for chat in OPTED_IN
+                if any(NOTICE in m.get("text", "") for m in api.sent("sendMessage", chat))]
+    assert len(received) == len(OPTED_IN), "two arrived; the blocked one was tried once"

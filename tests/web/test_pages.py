@@ -31,6 +31,22 @@ class TestAsking:
         positions = [rows.index(f"({c.entry.id})") for c in expected.ranked]
         assert positions == sorted(positions), "candidates in the matcher's order"
 
+    async def test_explains_why_each_candidate_scored_what_it_did(
+        self, browser: Browser, running: App
+    ):
+        question = "mất thẻ căn cước ở sao hỏa làm lại thế nào"
+        best = running.knowledge.matcher.explain(question).candidates[0]
+        await browser.login("minh")
+        _, html = await browser.post(
+            "/thu-hoi", {"csrf": await browser.csrf("/thu-hoi"), "question": question})
+        row = html.split('id="candidates"')[1].split("</tr>")[1]
+        assert best.closest in row and ", ".join(best.words) in row
+        for label, (_, points) in zip(("giống câu gần nhất", "phủ câu gần nhất", "phủ câu hỏi",
+                                       "từ đặc trưng", "so với mục dẫn đầu"),
+                                      best.signals.points, strict=True):  # fmt: skip
+            assert f"{label} {points:+.1f}" in row
+        assert 'class="word unknown">hoa' in html and "Không mục nào có các từ: hoa" in html
+
 
 class TestKnowledge:
     async def test_search_finds_entries_by_their_wording(self, browser: Browser, running: App):

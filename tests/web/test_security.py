@@ -3,20 +3,27 @@ and what citizens wrote shown escaped and redacted."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from http.cookies import Morsel
+
 import aiohttp
 import pytest
+import sqlite_utils
 
 from bot.app import App
 from bot.web.auth import MAX_FAILURES, Sessions
 from bot.web.context import SESSION_COOKIE
-from foundations.settings import ConfigError
+from bot.web.pages import LOGIN_COOKIE
+from foundations.settings import Config, ConfigError
 from handlers.audit import FAILED, REFUSED, AuditLog
-from tests.web.conftest import PASSWORDS, Browser
+from tests.web.conftest import CSRF, PASSWORDS, Browser
 
 PAGES = ["/", "/?days=30", "/tong-quan.csv", "/thu-hoi", "/kien-thuc", "/nhac-viec",
          "/nhac-viec?to=tct-a", "/nhac-viec/tct-a.csv", "/nhat-ky", "/chua-tra-loi",
-         "/thong-bao"]
-FORMS = ["/thu-hoi", "/kien-thuc/tai-lai", "/dang-xuat", "/chua-tra-loi", "/thong-bao"]
+         "/thong-bao", "/kien-thuc/muc/lien-he-cong-an-xa"]
+FORMS = ["/thu-hoi", "/kien-thuc/tai-lai", "/dang-xuat", "/chua-tra-loi", "/thong-bao",
+         "/kien-thuc/muc/lien-he-cong-an-xa"]
 
 
 def actions(app: App, result: str) -> list[tuple[str, str]]:
@@ -59,7 +66,7 @@ class TestTheSessionCookie:
 
     def test_a_session_past_its_lifetime_is_gone(self):
         now = [0.0]
-        sessions = Sessions(lifetime=60, clock=lambda: now[0])
+        sessions = Sessions(sqlite_utils.Database(memory=True), 60, clock=lambda: now[0])
         from bot.web.auth import Account
 
         token = sessions.open(Account("lan", "admin", ""))
@@ -68,6 +75,106 @@ class TestTheSessionCookie:
         now[0] = 60
         assert sessions.get(token) is None
 
+
+class TestSessionsAcrossRestarts:
+    async def test_a_login_survives_a_restart_of_the_bot(
+        self, browser: Browser, running: App, console_config: Config
+    ):
+        await browser.login("lan")
+        async with restarted(running, console_config):
+            status, html = await browser.get("/nhat-ky")
+            assert status == 200 and "Nhật ký thao tác" in html
+
+    async def test_the_database_holds_no_usable_session_token(
+        self, browser: Browser, running: App
+    ):
+        await browser.login("lan")
+        token = next(c.value for c in browser.http.cookie_jar if c.key == SESSION_COOKIE)
+        rows = running.storage.db.execute("SELECT * FROM web_sessions").fetchall()
+        assert len(rows) == 1 and token not in str(rows)
+
+    @pytest.mark.parametrize("admins", [["minh"], ["minh", "lan:viewer"]])
+    async def test_an_admin_removed_or_demoted_in_the_config_is_logged_out(
+        self, browser: Browser, running: App, make_config: Callable[..., Config],
+        console_config: Config, admin_lines: list[str], admins: list[str],
+    ):  # fmt: skip
+        await browser.login("lan")
+        lines = [line for line in admin_lines if line.startswith("minh:")]
+        if "lan:viewer" in admins:
+            lan = next(line for line in admin_lines if line.startswith("lan:"))
+            lines.append(lan.replace("lan:admin:", "lan:viewer:"))
+        config = make_config(**{**flat(console_config), "web__admins": lines})
+        async with restarted(running, config):
+            _, html = await browser.get("/nhat-ky")
+            assert 'action="/dang-nhap"' in html
+
+
+class TestSecureCookies:
+    async def test_without_a_trusted_proxy_forwarded_headers_are_not_believed(
+        self, browser: Browser, running: App
+    ):
+        cookie = await session_cookie(browser, {"X-Forwarded-Proto": "https",
+                                                "X-Forwarded-For": "10.6.0.23"})
+        assert not cookie["secure"], "anyone can write X-Forwarded-Proto"
+        assert AuditLog(running.storage.db).latest()[0].origin == "127.0.0.1"
+
+    @pytest.mark.parametrize("setting", [{"web__secure_cookie": True},
+                                         {"web__trusted_proxies": ["127.0.0.1"]}])
+    async def test_behind_https_the_cookies_are_secure(
+        self, browser: Browser, running: App, make_config: Callable[..., Config],
+        console_config: Config, setting: dict[str, object],
+    ):  # fmt: skip
+        async with restarted(running, make_config(**{**flat(console_config), **setting})):
+            cookie = await session_cookie(browser, {"X-Forwarded-Proto": "https"})
+        assert cookie["secure"]
+
+    async def test_a_trusted_proxy_gives_the_admins_address_for_the_audit_log(
+        self, browser: Browser, running: App, make_config: Callable[..., Config],
+        console_config: Config,
+    ):  # fmt: skip
+        config = make_config(**{**flat(console_config), "web__trusted_proxies": ["127.0.0.1"]})
+        async with restarted(running, config) as again:
+            await session_cookie(browser, {"X-Forwarded-For": "10.6.0.23"})
+            line = AuditLog(again.storage.db).latest()[0]
+        assert (line.action, line.origin) == ("login", "10.6.0.23")
+
+
+def flat(config: Config) -> dict[str, object]:
+    """The console's settings as `make_config` overrides, to change one of them."""
+    return {"web__enabled": True, "web__port": config.web.port,
+            "web__admins": list(config.web.admins), "console__enabled": False,
+            "scheduler__files": [str(path) for path in config.scheduler.files]}  # fmt: skip
+
+
+@contextlib.asynccontextmanager
+async def restarted(running: App, config: Config) -> AsyncIterator[App]:
+    """The bot stopped and started again on `config` (same database and FAQ), as an
+    operator restarting `troly06 run` would."""
+    await running.stop()
+    again = App(config, running.knowledge)
+    await again.start()
+    try:
+        yield again
+    finally:
+        await again.stop()
+
+
+async def session_cookie(browser: Browser, headers: dict[str, str]) -> Morsel[str]:
+    """The session cookie a login gets, every request carrying `headers` as a proxy's would;
+    the login form's cookie must carry the same flags. Cookies are read off the responses
+    (a cookie jar would rightly keep a Secure cookie away from plain HTTP)."""
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar(),
+                                     headers=headers) as http:  # fmt: skip
+        async with http.get(browser.base + "/dang-nhap") as response:
+            form_cookie = response.cookies[LOGIN_COOKIE]
+            token = CSRF.search(await response.text()).group(1)
+        async with http.post(browser.base + "/dang-nhap", allow_redirects=False,
+                             headers={"Cookie": f"{LOGIN_COOKIE}={form_cookie.value}"},
+                             data={"name": "lan", "password": PASSWORDS["lan"], "csrf": token},
+                             ) as response:  # fmt: skip
+            cookie = response.cookies[SESSION_COOKIE]
+    assert form_cookie["secure"] == cookie["secure"]
+    return cookie
 
 class TestCsrf:
     async def test_a_wrong_token_is_403_and_changes_nothing(self, browser: Browser, running: App):
