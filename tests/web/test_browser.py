@@ -290,6 +290,7 @@ def telegram() -> Iterator[ThreadedTelegram]:
 def test_an_admin_sends_a_broadcast_and_watches_it_finish(
     driver, telegram: ThreadedTelegram, tmp_path, admin_lines, faq_dir
 ):
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -313,9 +314,10 @@ def test_an_admin_sends_a_broadcast_and_watches_it_finish(
         send = driver.find_element(By.ID, "send")
         assert send.text == f"Gửi {len(OPTED_IN)} người"
         send.click()
-        WebDriverWait(driver, 30).until(
+        refreshing = [StaleElementReferenceException]  # the page reloads itself while sending
+        WebDriverWait(driver, 30, ignored_exceptions=refreshing).until(
             lambda d: "đang gửi" in d.find_element(By.ID, "progress").text)
-        WebDriverWait(driver, 60).until(  # the page refreshes itself while sending
+        WebDriverWait(driver, 60, ignored_exceptions=refreshing).until(
             lambda d: "đã gửi xong" in d.find_element(By.ID, "progress").text)
         final = driver.find_element(By.ID, "progress").text
     assert f"{len(OPTED_IN)} người nhận" in final
