@@ -29,7 +29,7 @@ ACTION_LABELS = {
     "csrf": "gửi biểu mẫu sai mã", "attach": "gắn câu hỏi vào mục",
     "offtopic": "đánh dấu ngoài phạm vi", "broadcast-draft": "soạn thông báo",
     "broadcast-send": "gửi thông báo", "broadcast-cancel": "hủy thông báo",
-    "entry-edit": "sửa mục",
+    "entry-edit": "sửa mục", "task-create": "tạo nhiệm vụ", "task-edit": "sửa nhiệm vụ",
 }  # fmt: skip
 
 

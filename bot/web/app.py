@@ -13,7 +13,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.web import broadcasts, entries, pages, review
+from bot.web import broadcasts, entries, pages, review, task_form
 from bot.web.auth import Sessions
 from bot.web.context import (
     CONSOLE,
@@ -68,6 +68,7 @@ def build_application(console: Console) -> web.Application:
     application.add_routes(pages.ROUTES)
     application.add_routes(review.ROUTES)
     application.add_routes(entries.ROUTES)
+    application.add_routes(task_form.ROUTES)
     application.add_routes(broadcasts.ROUTES)
     application.router.add_static("/static/", HERE / "static")
     return application
