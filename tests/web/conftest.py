@@ -62,8 +62,13 @@ def console_config(
 
 
 @pytest.fixture
-def console_knowledge(shipped_knowledge: KnowledgeService) -> KnowledgeService:
-    """What the bot serves; specs that edit the FAQ override it with their own copy."""
+def console_knowledge(
+    request: pytest.FixtureRequest, shipped_knowledge: KnowledgeService, console_config: Config
+) -> KnowledgeService:
+    """What the bot serves: the shipped FAQ, loaded once; a spec module that writes into the
+    FAQ (`EDITS_FAQ = True`) gets its own copy."""
+    if getattr(request.module, "EDITS_FAQ", False):
+        return KnowledgeService.from_config(console_config)
     return shipped_knowledge
 
 

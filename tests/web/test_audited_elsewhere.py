@@ -4,22 +4,14 @@ SIGHUP (`kill -HUP`, `troly06 kb review`'s nudge, `troly06 kb reload`) and the d
 
 from __future__ import annotations
 
-import pytest
-
 from bot.app import App
 from bot.cli import main
 from foundations.settings import Config
 from handlers.audit import AuditLog
-from knowledge.service import KnowledgeService
 from tests.web.conftest import Browser
 
 MISSED = "xin giấy xác nhận độc thân online ở đâu vậy"
-
-
-@pytest.fixture
-def console_knowledge(console_config: Config) -> KnowledgeService:
-    """This spec's own FAQ copy: the review writes into it."""
-    return KnowledgeService.from_config(console_config)
+EDITS_FAQ = True  # its own FAQ copy (tests/web/conftest.py): the spec writes into it
 
 
 async def test_a_reload_by_signal_is_audited_with_what_it_did(running: App, browser: Browser):

@@ -12,21 +12,14 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from foundations.settings import Config
 from handlers.audit import AuditLog
 from knowledge.review_dates import vietnam_today
-from knowledge.service import KnowledgeService
 from tests.web.conftest import Browser
 
 ENTRY = "lien-he-cong-an-xa"  # ho-tro.yaml; its answer uses {local.…} placeholders
 PAGE = f"/kien-thuc/muc/{ENTRY}"
 NEW_VARIANT = "xin số trực ban của công an phường"
-
-
-@pytest.fixture
-def console_knowledge(console_config: Config) -> KnowledgeService:
-    """This spec's own FAQ copy: the edits write into it."""
-    return KnowledgeService.from_config(console_config)
+EDITS_FAQ = True  # its own FAQ copy (tests/web/conftest.py): the spec writes into it
 
 
 @pytest.fixture

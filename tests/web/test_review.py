@@ -10,18 +10,11 @@ import pytest
 from bot.app import App
 from bot.review_cli import review_groups
 from bot.web.review import fingerprint as group_fingerprint
-from foundations.settings import Config
 from handlers.audit import AuditLog
-from knowledge.service import KnowledgeService
 from tests.web.conftest import Browser
 
 MISSED = "xin giấy xác nhận độc thân online ở đâu vậy"
-
-
-@pytest.fixture
-def console_knowledge(console_config: Config) -> KnowledgeService:
-    """This spec's own FAQ copy: the review writes into it."""
-    return KnowledgeService.from_config(console_config)
+EDITS_FAQ = True  # its own FAQ copy (tests/web/conftest.py): the spec writes into it
 
 
 @pytest.fixture
