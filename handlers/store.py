@@ -137,21 +137,21 @@ class Storage:
         matched_id: str | None,
         score: float,
     ) -> int:
-        """Store one question with identifiers redacted; returns its id for feedback."""
+        """Store one question with identifiers redacted; returns its id for feedback.
+
+        One plain INSERT: sqlite-utils' `Table.insert` first looks the table up in
+        sqlite_master (three queries, and its own bookkeeping: about 0.2 ms per question,
+        five times the INSERT), and every question is stored.
+        """
         with self.db.conn:
-            table = self.db["questions"].insert(
-                {
-                    "channel": channel,
-                    "user_id": user_id,
-                    "text": redact(text),
-                    "normalized": redact(normalized),
-                    "outcome": outcome,
-                    "matched_id": matched_id,
-                    "score": round(float(score), 2),
-                    "asked_at": now_iso(),
-                }
+            cursor = self.db.execute(
+                """INSERT INTO questions (channel, user_id, text, normalized, outcome,
+                                          matched_id, score, asked_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                [channel, user_id, redact(text), redact(normalized), outcome, matched_id,
+                 round(float(score), 2), now_iso()],
             )
-        return int(table.last_pk)
+        return int(cursor.lastrowid)
 
     def record_pick(self, channel: str, user_id: str, question_id: int, entry_id: str) -> None:
         """The citizen opened one of the entries suggested for their question (only their

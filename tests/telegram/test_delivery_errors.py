@@ -9,7 +9,7 @@ from telegram import Bot
 from bot.app import App
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
-from bot.outbox import TemporaryFailure, Unconfirmed
+from bot.outbox import Refused, TemporaryFailure, Unconfirmed
 from foundations.messages import Reply
 from tests.fakes.local_server import free_port
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
@@ -77,3 +77,13 @@ async def test_only_a_send_that_surely_did_not_leave_is_worth_retrying(
         impatient = Bot(TOKEN, base_url=telegram_api.base_url, request=request)
         with pytest.raises(Unconfirmed):  # sent, but no answer in time: it may have arrived
             await TelegramSender(impatient).send(str(CITIZEN), Reply("Xin chào"))
+
+
+async def test_a_token_revoked_while_running_is_a_refusal_not_a_retry(
+    telegram_api: FakeTelegram,
+) -> None:
+    telegram_api.fail("sendMessage", 401, "Unauthorized")
+    async with Bot(TOKEN, base_url=telegram_api.base_url, request=AiohttpRequest()) as bot:
+        with pytest.raises(Refused):  # final: the reminder engine tells the leaders
+            await TelegramSender(bot).send(str(CITIZEN), Reply("Xin chào"))
+    assert len(delivered(telegram_api, CITIZEN)) == 1
