@@ -22,7 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -49,8 +49,8 @@ CITIZEN_CHATS = 20  # citizens write in turn, each well under 1 message/s
 CITIZEN_EVERY = 0.5  # seconds between citizen replies (2/s, well under the rate)
 
 
-def roster_yaml(members: int) -> str:
-    """N officials in groups of 100 under one commune, one task due on 15/08/2025."""
+def roster_yaml(members: int, due: date = date(2025, 8, 15)) -> str:
+    """N officials in groups of 100 under one commune, one task due on `due` (15/08/2025)."""
     lines = [
         "units:",
         "  - {id: tinh, name: Tỉnh Thử Nghiệm, level: tinh}",
@@ -64,7 +64,7 @@ def roster_yaml(members: int) -> str:
         lines.append("    ]}")
     lines += [
         "tasks:",
-        "  - {id: bao-cao, title: Báo cáo tiến độ, due: 2025-08-15, units: [xa]}",
+        f"  - {{id: bao-cao, title: Báo cáo tiến độ, due: {due.isoformat()}, units: [xa]}}",
     ]
     return "\n".join(lines) + "\n"
 

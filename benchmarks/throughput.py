@@ -12,8 +12,17 @@ to that citizen. A warm-up of `--warm-up` questions runs before the measured one
 Baseline in the same run: an echo bot with python-telegram-bot's defaults
 (benchmarks/echo_bot.py), measured the same way.
 
+`--fan-out N`: citizens ask while the real scheduler sends a reminder to each of N officials
+through the outbox, against the fake with Telegram's flood limits (tests/fakes/
+rate_limited_telegram.py: 30 messages/s overall and 1/s per chat, times `--scale`; the bot's
+configured rate 25/s times `--scale`). Citizens ask at a steady `--ask-rate` from before
+the reminders' moment until every official has one; their reply latency before that moment
+is the baseline of the same run, after it the figure during the fan-out. Duplicates and
+losses are counted from what the fake accepted per official chat.
+
   python benchmarks/throughput.py                         # N=2000, both modes, 1 run
   python benchmarks/throughput.py --updates 2000 --runs 3 --mode webhook
+  python benchmarks/throughput.py --fan-out 10000 --mode webhook   # ~4 min
 """
 
 from __future__ import annotations
@@ -30,9 +39,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import yaml
@@ -40,7 +51,11 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.reminders import roster_yaml
+from foundations.database import open_database
+from scheduler.store import ensure_schema, load_files_into
 from tests.fakes.local_server import LOOPBACK, free_port
+from tests.fakes.rate_limited_telegram import RateLimitedTelegram
 from tests.fakes.telegram_api import TOKEN, FakeTelegram
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +66,10 @@ FIRST_CITIZEN = 10_000_000
 START_TIMEOUT = 60.0  # seconds for a bot to load its knowledge and reach the fake
 ANSWER_TIMEOUT = 30.0  # a question not answered by then fails the run
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+LEVELS = ["tinh", "xa", "thon"]
+FIRST_OFFICIAL = 1_000_000  # officials' chat ids; citizens' start at FIRST_CITIZEN
+FAN_OUT_LEAD = 45  # seconds at least from start to the reminders' moment (start, warm-up, idle)
 
 
 @dataclass
@@ -61,10 +80,12 @@ class AnsweringFake(FakeTelegram):
     ready: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def _api_sendMessage(self, params: dict) -> web.Response:
-        answered = self.waiting.pop(int(params["chat_id"]), None)
-        if answered is not None and not answered.done():
-            answered.set_result(time.perf_counter())
-        return await super()._api_sendMessage(params)
+        response = await super()._api_sendMessage(params)
+        if response.status == 200:  # accepted (a rate-limited fake may answer 429 first)
+            answered = self.waiting.pop(int(params["chat_id"]), None)
+            if answered is not None and not answered.done():
+                answered.set_result(time.perf_counter())
+        return response
 
     async def _api_getUpdates(self, params: dict) -> web.Response:
         self.ready.set()
@@ -121,9 +142,9 @@ def questions() -> list[str]:
         return [json.loads(line)["question"] for line in lines if line.strip()]
 
 
-def troly06_command(tmp: Path, fake: FakeTelegram, mode: str, port: int) -> list[str]:
+def troly06_config(tmp: Path, fake: FakeTelegram, mode: str, port: int) -> dict:
     """`troly06 run` on a fresh database, its outbox limits out of reach."""
-    config = {
+    return {
         "storage": {"path": str(tmp / "troly06.db")},
         "telegram": {"token": TOKEN, "base_url": fake.base_url, "mode": mode,
                      "poll_timeout": 10, "webhook_url": f"http://{LOOPBACK}:{port}/telegram",
@@ -132,9 +153,16 @@ def troly06_command(tmp: Path, fake: FakeTelegram, mode: str, port: int) -> list
         "scheduler": {"enabled": False},
         "console": {"enabled": False},
     }
+
+
+def troly06_run(tmp: Path, config: dict) -> list[str]:
     path = tmp / "config.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return [str(Path(sys.executable).parent / "troly06"), "run", "--config", str(path)]
+
+
+def troly06_command(tmp: Path, fake: FakeTelegram, mode: str, port: int) -> list[str]:
+    return troly06_run(tmp, troly06_config(tmp, fake, mode, port))
 
 
 def echo_command(tmp: Path, fake: FakeTelegram, mode: str, port: int) -> list[str]:
@@ -203,6 +231,52 @@ class Citizens:
         await asyncio.gather(*(citizen_after_citizen() for _ in range(in_flight)))
         return latencies
 
+    async def ask_steadily(self, texts: list[str], per_second: float,
+                           until: asyncio.Event) -> list[tuple[float, float]]:
+        """A new citizen asks every 1/`per_second` s, answered or not, until `until` is set;
+        (when asked, seconds to the answer) for each."""
+
+        async def timed(text: str) -> tuple[float, float]:
+            asked = time.perf_counter()
+            return asked, await self.ask(text)
+
+        asking: list[asyncio.Task[tuple[float, float]]] = []
+        started = time.perf_counter()
+        for n, text in enumerate(itertools.cycle(texts)):
+            if until.is_set():
+                break
+            await asyncio.sleep(max(0.0, started + n / per_second - time.perf_counter()))
+            asking.append(asyncio.create_task(timed(text)))
+        return list(await asyncio.gather(*asking))
+
+
+@contextlib.asynccontextmanager
+async def running_bot(command: Command, fake: AnsweringFake, mode: str, port: int,
+                      tmp: Path) -> AsyncIterator[subprocess.Popen[bytes]]:
+    """The bot's process, started in `tmp` and reaching the fake; its log's end is printed
+    if anything fails, and it is stopped (SIGTERM, then killed) at the end."""
+    log = tmp / "bot.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TROLY06_")}
+    with log.open("wb") as output:
+        bot = subprocess.Popen(command(tmp, fake, mode, port), cwd=tmp, env=env,
+                               stdout=output, stderr=subprocess.STDOUT)
+    try:
+        await started_or_exited(fake, bot)
+        yield bot
+    except BaseException:
+        print(log.read_text(encoding="utf-8", errors="replace")[-3000:], file=sys.stderr)
+        raise
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            bot.wait(10)
+        if bot.poll() is None:
+            bot.kill()
+
+
+def cycled(texts: list[str], count: int) -> list[str]:
+    return [texts[i % len(texts)] for i in range(count)]
+
 
 async def measure(label: str, command: Command, mode: str, updates: int, in_flight: int,
                   warm_up: int) -> Result:
@@ -210,34 +284,151 @@ async def measure(label: str, command: Command, mode: str, updates: int, in_flig
     async with AnsweringFake() as fake, aiohttp.ClientSession() as session:
         port = free_port()
         with tempfile.TemporaryDirectory() as tmp:
-            log = Path(tmp) / "bot.log"
-            env = {k: v for k, v in os.environ.items() if not k.startswith("TROLY06_")}
-            with log.open("wb") as output:
-                bot = subprocess.Popen(command(Path(tmp), fake, mode, port), cwd=tmp, env=env,
-                                       stdout=output, stderr=subprocess.STDOUT)
-            try:
-                await started_or_exited(fake, bot)
+            async with running_bot(command, fake, mode, port, Path(tmp)) as bot:
                 citizens = Citizens(fake, mode, port, session)
-                await citizens.ask_all([texts[i % len(texts)] for i in range(warm_up)],
-                                       in_flight)
+                await citizens.ask_all(cycled(texts, warm_up), in_flight)
                 cpu_before, started = process_cpu_seconds(bot.pid), time.perf_counter()
                 driver_before = time.process_time()
-                latencies = await citizens.ask_all(
-                    [texts[i % len(texts)] for i in range(updates)], in_flight)
+                latencies = await citizens.ask_all(cycled(texts, updates), in_flight)
                 seconds = time.perf_counter() - started
                 cpu = process_cpu_seconds(bot.pid) - cpu_before
                 driver = time.process_time() - driver_before
                 rss, peak = process_rss_mb(bot.pid)
-            except BaseException:
-                print(log.read_text(encoding="utf-8", errors="replace")[-3000:], file=sys.stderr)
-                raise
-            finally:
-                bot.send_signal(signal.SIGTERM)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    bot.wait(10)
-                if bot.poll() is None:
-                    bot.kill()
     return Result(label, mode, updates, seconds, cpu, latencies, rss, peak, driver)
+
+
+# -- citizens asking during a reminder fan-out ----------------------------------------------
+
+
+@dataclass
+class RateLimitedAnsweringFake(AnsweringFake, RateLimitedTelegram):
+    """The answering fake with Telegram's flood limits: 429 with retry_after above them."""
+
+
+@dataclass
+class FanOut:
+    """The reminder fan-out's plan (`members` officials, `scale` times Telegram's limits,
+    reminders at `moment`) and, once measured, what came of it."""
+
+    members: int
+    scale: float
+    moment: datetime
+    idle: list[float] = field(default_factory=list)  # citizens' latencies before `moment`
+    during: list[float] = field(default_factory=list)  # from `moment` to the last reminder
+    seconds: float = 0.0  # from `moment` until every official had a reminder
+    duplicates: int = 0
+    losses: int = 0
+    marked_sent: int = 0
+    rejected: int = 0  # the fake's 429 answers
+    cpu_seconds: float = 0.0  # the bot's, from `moment` to the last reminder
+
+    @property
+    def rate(self) -> float:
+        return 25 * self.scale
+
+    @property
+    def officials(self) -> list[str]:
+        return [str(FIRST_OFFICIAL + m) for m in range(self.members)]
+
+    def command(self, tmp: Path, fake: FakeTelegram, mode: str, port: int) -> list[str]:
+        """`troly06 run` with the scheduler on: the officials (already linked to their chats
+        in the database) get their reminder at `moment`, sent at the configured rate."""
+        roster = tmp / "officials.yaml"
+        roster.write_text(roster_yaml(self.members, self.moment.date()), encoding="utf-8")
+        db = open_database(tmp / "troly06.db")
+        ensure_schema(db)
+        problems = load_files_into(db, [roster], LEVELS, "23:59", TZ)
+        if problems:
+            raise RuntimeError(f"roster: {problems[:3]}")
+        with db.conn:
+            db.execute("UPDATE members SET channel = 'telegram', chat_id = "
+                       "CAST(? + CAST(SUBSTR(id, 2) AS INTEGER) AS TEXT)", [FIRST_OFFICIAL])
+        db.close()
+        config = troly06_config(tmp, fake, mode, port)
+        config["outbox"] = {"rates": {"telegram": self.rate}, "per_chat_interval": 1.0}
+        config["scheduler"] = {
+            "enabled": True, "files": [str(roster)], "timezone": str(TZ),
+            "reminder_time": self.moment.strftime("%H:%M"), "offsets_days": [0], "overdue_days": 0,
+            "default_due_time": "23:59",
+            "quiet_start": (self.moment + timedelta(hours=2)).strftime("%H:%M"),
+            "quiet_end": (self.moment + timedelta(hours=3)).strftime("%H:%M"),
+        }
+        return troly06_run(tmp, config)
+
+
+def reminder_moment() -> datetime:
+    """The next whole minute at least FAN_OUT_LEAD seconds away, on the same day (the task
+    is due at 23:59 that day, its one reminder at this moment)."""
+    soon = datetime.now(TZ) + timedelta(seconds=FAN_OUT_LEAD + 60)
+    moment = soon.replace(second=0, microsecond=0)
+    if moment.date() != datetime.now(TZ).date() or (moment.hour, moment.minute) >= (23, 58):
+        raise SystemExit("--fan-out needs a reminder moment before 23:58 (Việt Nam time)")
+    return moment
+
+
+async def until_all_reached(fake: RateLimitedTelegram, plan: FanOut, done: asyncio.Event,
+                            deadline: float) -> None:
+    """Set `done` once every official has a reminder; fail at `deadline` (perf_counter)."""
+    officials = plan.officials
+    while not all(fake.accepted[chat] for chat in officials):
+        if time.perf_counter() > deadline:
+            reached = sum(1 for chat in officials if fake.accepted[chat])
+            done.set()
+            raise RuntimeError(f"fan-out unfinished: {reached} of {plan.members} reached")
+        await asyncio.sleep(0.5)
+    done.set()
+
+
+async def measure_fan_out(mode: str, plan: FanOut, ask_rate: float, in_flight: int,
+                          warm_up: int) -> FanOut:
+    texts = questions()
+    async with RateLimitedAnsweringFake(global_per_second=30 * plan.scale) as fake, \
+            aiohttp.ClientSession() as session:
+        port = free_port()
+        with tempfile.TemporaryDirectory() as tmp:
+            async with running_bot(plan.command, fake, mode, port, Path(tmp)) as bot:
+                citizens = Citizens(fake, mode, port, session)
+                await citizens.ask_all(cycled(texts, warm_up), in_flight)
+                due = time.perf_counter() + plan.moment.timestamp() - time.time()
+                if due < time.perf_counter() + 5:
+                    raise RuntimeError("the bot started too late for a baseline before the "
+                                       "reminders: raise FAN_OUT_LEAD")
+                done = asyncio.Event()
+                deadline = due + 3 * plan.members / plan.rate + 120
+                watching = asyncio.create_task(until_all_reached(fake, plan, done, deadline))
+                asking = asyncio.create_task(citizens.ask_steadily(texts, ask_rate, done))
+                await asyncio.sleep(due - time.perf_counter())
+                cpu_before = process_cpu_seconds(bot.pid)
+                await watching
+                plan.seconds = time.perf_counter() - due
+                plan.cpu_seconds = process_cpu_seconds(bot.pid) - cpu_before
+                answered = await asking
+            db = open_database(Path(tmp) / "troly06.db")
+            plan.marked_sent = db.execute(
+                "SELECT COUNT(*) FROM deliveries WHERE status = 'sent'").fetchone()[0]
+            db.close()
+    plan.idle = [seconds for asked, seconds in answered if asked < due]
+    plan.during = [seconds for asked, seconds in answered if asked >= due]
+    plan.duplicates = sum(max(0, fake.accepted[chat] - 1) for chat in plan.officials)
+    plan.losses = sum(1 for chat in plan.officials if not fake.accepted[chat])
+    plan.rejected = fake.rejected
+    return plan
+
+
+def percentiles_ms(latencies: list[float]) -> str:
+    cuts = statistics.quantiles(latencies, n=100)
+    return (f"{cuts[49] * 1000:.0f} / {cuts[94] * 1000:.0f} / {cuts[98] * 1000:.0f} "
+            f"(max {max(latencies) * 1000:.0f}, n={len(latencies)})")
+
+
+def fan_out_report(mode: str, plan: FanOut) -> str:
+    return (f"{mode}: {plan.members} reminders at {plan.rate:g}/s configured (fake: "
+            f"{30 * plan.scale:g}/s, 1/s per chat): done in {plan.seconds:.1f} s (ideal "
+            f"{plan.members / plan.rate:.1f} s); duplicates {plan.duplicates}, losses "
+            f"{plan.losses}, marked sent {plan.marked_sent}, 429s {plan.rejected}; bot CPU "
+            f"{plan.cpu_seconds:.1f} s\n"
+            f"  citizens' replies p50 / p95 / p99 ms: before the fan-out "
+            f"{percentiles_ms(plan.idle)}; during it {percentiles_ms(plan.during)}")
 
 
 HEADER = ("| bot | mode | updates/s | CPU ms/update | p50 ms | p95 ms | p99 ms | RSS MB (peak) "
@@ -261,6 +452,13 @@ async def run(args: argparse.Namespace) -> None:
     if args.profile:
         commands["troly06"] = profiled(troly06_command, args.profile)
     bots = [(label, commands[label]) for label in args.bots.split(",")]
+    if args.fan_out:
+        for _ in range(args.runs):
+            for mode in modes:
+                plan = FanOut(args.fan_out, args.scale, reminder_moment())
+                await measure_fan_out(mode, plan, args.ask_rate, args.in_flight, args.warm_up)
+                print(fan_out_report(mode, plan), flush=True)
+        return
     print(HEADER, flush=True)
     for _ in range(args.runs):
         for mode in modes:
@@ -283,6 +481,12 @@ def main() -> None:
     parser.add_argument("--bots", default="echo,troly06", help="echo, troly06 or both")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="run troly06 under cProfile, statistics into DIR")
+    parser.add_argument("--fan-out", type=int, default=0, metavar="OFFICIALS",
+                        help="citizens ask while a reminder goes to this many officials")
+    parser.add_argument("--scale", type=float, default=4.0,
+                        help="--fan-out: Telegram's limits (and our rate) times this")
+    parser.add_argument("--ask-rate", type=float, default=10.0,
+                        help="--fan-out: citizens' questions per second")
     asyncio.run(run(parser.parse_args()))
 
 

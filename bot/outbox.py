@@ -285,9 +285,11 @@ class Outbox:
 
     async def _wait(self, lane: _Lane, timeout: float | None) -> None:
         """Sleep until `timeout` passes or something is submitted or released."""
-        waiters = [asyncio.ensure_future(lane.wakeup.wait())]
-        if timeout is not None:
-            waiters.append(asyncio.ensure_future(self._clock.sleep(timeout)))
+        if timeout is None:  # the usual wait between citizens' replies: no timer to race
+            await lane.wakeup.wait()
+            return
+        waiters = [asyncio.ensure_future(lane.wakeup.wait()),
+                   asyncio.ensure_future(self._clock.sleep(timeout))]
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:

@@ -1,5 +1,7 @@
 """Reminder policy end to end: offsets, quiet hours, snooze, done, restart, downtime."""
 
+import asyncio
+
 from bot.outbox import Blocked, TemporaryFailure, Unconfirmed
 from scheduler import api
 from scheduler.messages import DONE_BUTTON, SNOOZE_BUTTON
@@ -169,16 +171,20 @@ async def test_reminders_missed_while_down_arrive_once_collapsed_into_one_messag
     await world.outbox.stop()
 
 
-async def test_restart_in_the_middle_of_a_fan_out_sends_each_reminder_exactly_once(tmp_path):
-    many = ROSTER_YAML.replace(
+def with_officials(world: World, count: int) -> None:
+    """The ward's group with `count` officials in Bình's place, each linked to a chat."""
+    world.load(ROSTER_YAML.replace(
         '      - {name: Phạm Thị Bình, phone: "0900000003"}\n',
-        "".join(f'      - {{name: Cán bộ {i}, phone: "09100{i:05d}"}}\n' for i in range(40)),
-    )
+        "".join(f'      - {{name: Cán bộ {i}, phone: "09100{i:05d}"}}\n' for i in range(count)),
+    ))  # fmt: skip
+    for i in range(count):
+        join_by_phone(world.db, f"09100{i:05d}", "telegram", f"c-{i}")
+
+
+async def test_restart_in_the_middle_of_a_fan_out_sends_each_reminder_exactly_once(tmp_path):
     clock = ManualClock(local("2025-08-01T00:00"))
     first = World(tmp_path, clock)
-    first.load(many)
-    for i in range(40):
-        join_by_phone(first.db, f"09100{i:05d}", "telegram", f"c-{i}")
+    with_officials(first, 40)
     first.outbox.register(first.sender, rate_per_second=10)
     await first.clock.set(local("2025-08-08T08:00"))
     await first.outbox.start()
@@ -196,3 +202,15 @@ async def test_restart_in_the_middle_of_a_fan_out_sends_each_reminder_exactly_on
     assert len(set(chats)) == 42
     assert len(second.delivered()) == 42
     await second.outbox.stop()
+
+
+async def test_a_large_fan_out_lets_citizens_in_while_it_queues_the_reminders(world):
+    with_officials(world, 250)
+    await world.clock.set(local("2025-08-08T08:00"))
+    fan_out = asyncio.create_task(world.service.tick())
+    queued_whenever_others_ran = []
+    while not fan_out.done():
+        queued_whenever_others_ran.append(world.outbox.pending())
+        await asyncio.sleep(0)
+    assert any(0 < queued < 252 for queued in queued_whenever_others_ran)  # mid-fan-out
+    assert world.outbox.pending() == 252  # the leader, An and the 250, each once

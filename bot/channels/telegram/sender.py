@@ -27,11 +27,6 @@ from bot.outbox import Blocked, Refused, RetryLater, TemporaryFailure, Unconfirm
 from foundations.messages import Reply
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # official links would crowd the answer
-# Messages go through `Bot.do_api_request` rather than `Bot.send_message`: the same request
-# and the same errors, but the answer is not parsed into a `telegram.Message` nobody reads
-# (about 0.3 ms of CPU per message, benchmarks/README.md). PTB warns that send_message
-# exists; that is known here.
-warnings.filterwarnings("ignore", "Please use 'Bot.sendMessage'", PTBUserWarning)
 # Causes of a PTB NetworkError that mean the request never left (safe to send again); a
 # TelegramError cause is an error answer PTB could not parse: Telegram refused it.
 NOT_SENT_CAUSES = (*REQUEST_NOT_SENT, TelegramError)
@@ -43,6 +38,11 @@ class TelegramSender:
     channel = CHANNEL
 
     def __init__(self, bot: Any) -> None:
+        """Messages go through `Bot.do_api_request` rather than `Bot.send_message`: the same
+        request and errors, but the answer is not parsed into a `telegram.Message` nobody
+        reads (about 0.4 ms of CPU per message, benchmarks/README.md). PTB warns on every
+        call that send_message exists; that is known here, so the warning is silenced."""
+        warnings.filterwarnings("ignore", "Please use 'Bot.sendMessage'", PTBUserWarning)
         self.bot = bot
         self._delivered = DeliveredParts()  # a retry after a 429 on part 2 skips part 1
 
