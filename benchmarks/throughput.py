@@ -107,6 +107,7 @@ class Result:
     rss_mb: float
     peak_rss_mb: float
     driver_cpu_seconds: float  # this process: the fake Bot API and the citizens
+    typing: int  # "typing…" shown (sendChatAction), warm-up included
 
     @property
     def per_second(self) -> float:
@@ -294,7 +295,8 @@ async def measure(label: str, command: Command, mode: str, updates: int, in_flig
                 cpu = process_cpu_seconds(bot.pid) - cpu_before
                 driver = time.process_time() - driver_before
                 rss, peak = process_rss_mb(bot.pid)
-    return Result(label, mode, updates, seconds, cpu, latencies, rss, peak, driver)
+    typing = len(fake.sent("sendChatAction"))
+    return Result(label, mode, updates, seconds, cpu, latencies, rss, peak, driver, typing)
 
 
 # -- citizens asking during a reminder fan-out ----------------------------------------------
@@ -432,8 +434,8 @@ def fan_out_report(mode: str, plan: FanOut) -> str:
 
 
 HEADER = ("| bot | mode | updates/s | CPU ms/update | p50 ms | p95 ms | p99 ms | RSS MB (peak) "
-          "| vs echo: updates/s, CPU | driver CPU ms/update |\n"
-          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+          "| vs echo: updates/s, CPU | driver CPU ms/update | typing shown |\n"
+          "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 
 
 def row(r: Result, echo: Result | None) -> str:
@@ -442,7 +444,8 @@ def row(r: Result, echo: Result | None) -> str:
              if echo is not None and r is not echo else "")
     return (f"| {r.label} | {r.mode} | {r.per_second:.0f} | {r.cpu_ms:.2f} | "
             f"{r.latency_ms(50):.1f} | {r.latency_ms(95):.1f} | {r.latency_ms(99):.1f} | "
-            f"{r.rss_mb:.0f} ({r.peak_rss_mb:.0f}) | {ratio} | {r.driver_cpu_ms:.2f} |")
+            f"{r.rss_mb:.0f} ({r.peak_rss_mb:.0f}) | {ratio} | {r.driver_cpu_ms:.2f} | "
+            f"{r.typing} |")
 
 
 async def run(args: argparse.Namespace) -> None:
