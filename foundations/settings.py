@@ -34,9 +34,10 @@ class KnowledgeSettings:
     faq_dir: Path | None = None  # None: the FAQ files shipped in the package
     synonyms: Path | None = None  # None: the synonyms file shipped in the package
     answer_threshold: Score = Score(78.0)
-    suggest_threshold: Score = Score(74.0)
+    suggest_threshold: Score = Score(70.0)
     answer_margin: Score = Score(10.0)
     max_suggestions: int = 3
+    fallback_confidence: Score = Score(88.0)  # the calibration's confidence, in %
 
 
 @dataclass(frozen=True)

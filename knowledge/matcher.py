@@ -16,6 +16,8 @@ The final 0–100 score blends four signals, because each alone fails somewhere:
   chatty question that names the key words still reaches the entry.
 Weights and thresholds were chosen on the `tune` half of the real-wording set
 (tests/data/real.jsonl) and checked on the dev set; the `test` half is only reported.
+Whether the best entry is offered at all is then the calibration's call
+(knowledge/calibration.py): a high score on everyday words alone is not enough.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain, pairwise
@@ -31,6 +34,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from knowledge.calibration import Evidence, Judgement, judge, key_term_share, key_terms
 from knowledge.commonness import Commonness, vietnamese
 from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Entry, KnowledgeBase
@@ -66,9 +70,10 @@ RANKED_KEPT = 5  # candidates scored exactly and kept on a result (explanations,
 @dataclass(frozen=True)
 class Thresholds:
     answer: float = 78.0
-    suggest: float = 74.0
+    suggest: float = 70.0
     margin: float = 10.0
     max_suggestions: int = 3
+    confidence: float = 88.0  # 0–100: below it the bot falls back whatever the score
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,8 @@ class MatchResult:
     suggestions: tuple[Candidate, ...]
     normalized: str
     ranked: tuple[Candidate, ...] = ()  # the best candidates, whatever the outcome
+    # 0–100, that the best entry is the topic asked about; None: the score alone decided
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,7 @@ class Explanation:
     unknown: tuple[str, ...]  # words no entry knows: they weigh against every entry
     corrected: tuple[tuple[str, str], ...]  # (as typed, the known word it was read as)
     candidates: tuple[CandidateExplanation, ...]
+    judgement: Judgement | None = None  # the confidence in the best entry, and why
 
 
 class _Asked(NamedTuple):
@@ -209,6 +217,11 @@ class Matcher:
             self._postings = self._build_postings(uses)
             self._idf = [math.log(1 + count / size) for size in self._postings.sizes().tolist()]
             self._build_answer_index(uses, count)
+            phrasings = [len(n) + len(e.keywords)
+                         for e, n in zip(self._entries, normalized, strict=True)]  # fmt: skip
+            real = len(kb.entries)  # the off-topic questions come after the entries
+            self._key_terms = key_terms(uses[:real], phrasings[:real], self._term_id, self._idf)
+            self._position = {entry_id: i for i, entry_id in enumerate(kb.entries)}
             del uses
             self._index_phrasings(normalized, contents)
             self._unknown_weight = math.log(1 + count) + 1.0
@@ -226,7 +239,29 @@ class Matcher:
             return MatchResult("fallback", None, 0.0, (), query.text)
         ranked = self._rank(query, words)
         vague = len(words) <= VAGUE_WORDS and all(w.known for w in words)
-        return self._decide(ranked, query.text, vague)
+        return self._decide(ranked, query.text, vague,
+                            lambda: self._judge(query, words, ranked))  # fmt: skip
+
+    def _judge(
+        self, query: Normalized, words: list[_QueryWord], ranked: list[Candidate]
+    ) -> Judgement | None:
+        """The calibration's verdict on the best entry that is not an off-topic question."""
+        best = next((c for c in ranked if not _is_offtopic(c.entry)), None)
+        if best is None:
+            return None
+        index = self._position[best.entry.id]
+        asked = self._asked(query, words)
+        known = [w for w in words if w.known]
+        candidate = np.array([index], dtype=np.int64)
+        terms = [self._term_id[w.token] for w in known] + [self._term_id[p] for p in asked.pairs]
+        used = self._postings.used_by(terms, candidate)[:, 0].tolist()
+        pairs = sum(used[len(known):])
+        rarest = min((self._commonness.zipf(w.token, None)
+                      for w, hit in zip(known, used, strict=False) if hit), default=7.0)
+        offtopic = max((c.score for c in ranked if _is_offtopic(c.entry)), default=0.0)
+        return judge(Evidence(best.score, self._coverages(candidate, words)[0] / asked.total,
+                              pairs, key_term_share(self._key_terms[index], set(terms)), rarest,
+                              offtopic))  # fmt: skip
 
     def _rank(self, query: Normalized, words: list[_QueryWord]) -> list[Candidate]:
         """The best candidates first, scored 0–100 (the top RANKED_KEPT exactly).
@@ -301,6 +336,7 @@ class Matcher:
                                tuple((w.typed, w.token) for w in words if w.typed != w.token),
                                ())  # fmt: skip
         asked = self._asked(query, words)
+        judgement = self._judge(query, words, self._rank(query, words))
         retrieved = self._retrieve(words, asked.pairs)
         position = {id(entry): index for index, entry in enumerate(self._entries)}
         candidates = np.array([position[id(c.entry)] for c in result.ranked], dtype=np.int64)
@@ -338,25 +374,38 @@ class Matcher:
             result, tuple((w.token, w.weight) for w in words),
             tuple(w.token for w in words if not w.known),
             tuple((w.typed, w.token) for w in words if w.typed != w.token),
-            tuple(explained),
+            tuple(explained), judgement,
         )  # fmt: skip
 
-    def _decide(self, ranked: list[Candidate], normalized: str, vague: bool) -> MatchResult:
-        """A vague question (a single word we know, like "VNeID") says too little to be
-        answered, and too much for "I don't know": it always gets suggestions."""
+    def _decide(
+        self, ranked: list[Candidate], normalized: str, vague: bool,
+        judged: Callable[[], Judgement | None],
+    ) -> MatchResult:
+        """Fallback unless the calibration is confident enough that the best entry is the
+        topic asked about (knowledge/calibration.py: a high score on everyday words alone
+        is not enough); then the score and its margin choose between answering and
+        suggesting. A vague question (a single word we know, like "VNeID") says too little
+        to be answered, and too much for "I don't know": it always gets suggestions.
+        `judged` is only called when the score alone does not decide (it costs a little)."""
         limits = self.thresholds
         kept = tuple(c for c in ranked[:RANKED_KEPT] if not _is_offtopic(c.entry))
         suggest = limits.suggest - (VAGUE_ALLOWANCE if vague else 0.0)
-        if not ranked or ranked[0].score < suggest or _is_offtopic(ranked[0].entry):
-            top = ranked[0].score if ranked else 0.0
+        top = ranked[0].score if ranked else 0.0
+        if not ranked or top < suggest or _is_offtopic(ranked[0].entry):
             return MatchResult("fallback", None, top, (), normalized, kept)
+        judgement = None if vague else judged()
+        confidence = judgement.confidence if judgement else None
+        if judgement is not None and judgement.confidence < limits.confidence:
+            return MatchResult("fallback", None, top, (), normalized, kept, confidence)
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         clear = best.score >= limits.answer and best.score - runner_up >= limits.margin
         if clear and not vague:
-            return MatchResult("answered", best.entry, best.score, (), normalized, kept)
+            return MatchResult("answered", best.entry, best.score, (), normalized, kept,
+                               confidence)  # fmt: skip
         close = [c for c in kept if c.score >= suggest][: limits.max_suggestions]
-        return MatchResult("suggested", None, best.score, tuple(close), normalized, kept)
+        return MatchResult("suggested", None, best.score, tuple(close), normalized, kept,
+                           confidence)  # fmt: skip
 
     # --- indexing -------------------------------------------------------------------------
 

@@ -43,6 +43,7 @@ class KnowledgeService:
             suggest=settings.suggest_threshold,
             margin=settings.answer_margin,
             max_suggestions=settings.max_suggestions,
+            confidence=settings.fallback_confidence,
         )
         return cls(settings.faq_dir, settings.synonyms, thresholds, config.local.values())
 

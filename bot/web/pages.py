@@ -41,6 +41,10 @@ UNANSWERED_SHOWN = 10
 SIGNAL_LABELS = {"similarity": "giống câu gần nhất", "phrasing_coverage": "phủ câu gần nhất",
                  "coverage": "phủ câu hỏi", "evidence": "từ đặc trưng",
                  "bm25": "so với mục dẫn đầu"}  # fmt: skip
+# What the calibration (knowledge/calibration.py) weighs to be sure the best entry is ours.
+CONFIDENCE_LABELS = {"score": "điểm", "coverage": "phủ câu hỏi", "pairs": "cụm từ khớp",
+                     "key_terms": "từ chính của mục", "rarest": "độ phổ biến của từ hiếm nhất",
+                     "offtopic": "câu ngoài phạm vi gần nhất"}  # fmt: skip
 RECURRENCE_LABELS = {"once": "một lần", "monthly": "hằng tháng", "quarterly": "hằng quý",
                      "cron": "theo lịch"}  # fmt: skip
 
@@ -159,10 +163,11 @@ async def ask(request: web.Request) -> dict[str, object]:
     question's words and weights, each candidate's shared words and signals)."""
     form = await request.post()
     question = redact(str(form.get("question", "")).strip())
-    explained = console_of(request).services.knowledge.matcher.explain(question) if question \
-        else None
+    matcher = console_of(request).services.knowledge.matcher
+    explained = matcher.explain(question) if question else None
     return {"question": question, "result": explained.result if explained else None,
-            "explained": explained, "labels": OUTCOME_LABELS, "signals": SIGNAL_LABELS}
+            "explained": explained, "labels": OUTCOME_LABELS, "signals": SIGNAL_LABELS,
+            "confidence_labels": CONFIDENCE_LABELS, "threshold": matcher.thresholds.confidence}
 
 
 # -- knowledge ------------------------------------------------------------------------------

@@ -47,6 +47,18 @@ class TestAsking:
             assert f"{label} {points:+.1f}" in row
         assert 'class="word unknown">hoa' in html and "Không mục nào có các từ: hoa" in html
 
+    async def test_shows_how_sure_the_bot_is_that_the_best_entry_is_the_topic(
+        self, browser: Browser, running: App
+    ):
+        question = "Đăng ký nhãn hiệu cần giấy tờ gì"
+        judgement = running.knowledge.matcher.explain(question).judgement
+        await browser.login("minh")
+        _, html = await browser.post(
+            "/thu-hoi", {"csrf": await browser.csrf("/thu-hoi"), "question": question})
+        shown = html.split('id="confidence"')[1].split("</p>")[0]
+        assert f"<strong>{judgement.confidence:.0f}%</strong>" in shown
+        assert "từ chính của mục 0.00" in shown and "dưới 88% bot từ chối" in shown
+
 
 class TestKnowledge:
     async def test_search_finds_entries_by_their_wording(self, browser: Browser, running: App):
