@@ -22,6 +22,7 @@ from bot.outbox import Outbox
 from bot.pidfile import reload_and_report
 from foundations.clock import Clock, SystemClock
 from foundations.settings import Config
+from handlers.admin import settle_memory
 from handlers.conversation import Conversation
 from handlers.router import Services
 from handlers.store import Storage
@@ -177,6 +178,7 @@ async def _run(app: App, console: bool) -> None:
     print(f"Trợ lý 06, pid {pid}. Tải lại FAQ và nhiệm vụ: kill -HUP {pid}. Dừng: Ctrl+C.")
     try:
         if await _started_unless_stopped(app, stop):
+            settle_memory()
             if app.console is None:
                 print(f"Trợ lý 06 đang chạy ({len(app.channels)} kênh).")
             if app.config.web.enabled:

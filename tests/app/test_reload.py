@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
 from bot.app import App
+from handlers.admin import settle_memory
+
+
+@pytest.fixture
+def settled() -> Iterator[None]:
+    """This process settled as `troly06 run` does once started (frozen for the collector)."""
+    settle_memory()
+    yield
+    gc.unfreeze()
 
 
 async def test_a_reload_serves_the_edited_faq(make_config, faq_dir) -> None:
@@ -23,3 +38,14 @@ async def test_a_broken_file_is_logged_and_the_old_knowledge_keeps_serving(
     assert problems and problems[0].startswith(f"{faq_dir / 'hong.yaml'}:")
     assert any("lỗi cú pháp YAML" in r.getMessage() for r in caplog.records)
     assert app.knowledge.match("quên mật khẩu vneid thì làm sao").entry.id == "quen-mat-khau"
+
+
+async def test_a_reload_in_a_settled_process_lets_the_previous_knowledge_go(
+    make_config, settled
+) -> None:
+    app = App(make_config())
+    settle_memory()  # started
+    previous = weakref.ref(app.knowledge.normalizer)
+    assert await app.reload_in_background() == []
+    assert previous() is None  # collected, not frozen for good
+    assert gc.get_freeze_count() > 0  # what the reload loaded is settled in turn
