@@ -69,7 +69,7 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LEVELS = ["tinh", "xa", "thon"]
 FIRST_OFFICIAL = 1_000_000  # officials' chat ids; citizens' start at FIRST_CITIZEN
-FAN_OUT_LEAD = 45  # seconds at least from start to the reminders' moment (start, warm-up, idle)
+FAN_OUT_LEAD = 120  # seconds at least from start to the reminders' moment (a loaded start, warm-up)
 
 
 @dataclass
