@@ -138,17 +138,18 @@ class _Asked(NamedTuple):
     text: str  # its normalized text with typos corrected
 
 
-class _Base(NamedTuple):
-    """The cheap part of one candidate's score, signal by signal."""
+class _Bases(NamedTuple):
+    """The cheap part of some candidates' scores, signal by signal (one value per
+    candidate, as numpy arrays: the signals are worked out for all of them at once)."""
 
-    mass: float
-    evidence: float
-    coverage_points: float
-    evidence_points: float
-    bm25_points: float
+    mass: np.ndarray
+    evidence: np.ndarray
+    coverage_points: np.ndarray
+    evidence_points: np.ndarray
+    bm25_points: np.ndarray
 
     @property
-    def points(self) -> float:
+    def points(self) -> np.ndarray:
         return 100 * (self.coverage_points + self.evidence_points + self.bm25_points)
 
 
@@ -277,7 +278,7 @@ class Matcher:
             return []
         candidates = np.fromiter(retrieved, dtype=np.int64, count=len(retrieved))
         bases = self._bases(candidates, retrieved, words, asked)
-        partial = [(base.points, index) for base, index in zip(bases, retrieved, strict=True)]
+        partial = list(zip(bases.points.tolist(), retrieved, strict=True))
         partial.sort(reverse=True)
         closeness = self._closeness(asked.text, candidates, asked.matched)
         kept: list[float] = []  # a min-heap of the best RANKED_KEPT full scores so far
@@ -305,23 +306,20 @@ class Matcher:
     def _bases(
         self, candidates: np.ndarray, retrieved: dict[int, float], words: list[_QueryWord],
         asked: _Asked,
-    ) -> list[_Base]:
-        """Per candidate, the cheap part of its score (coverage, evidence, BM25), worked out
-        in batches."""
-        masses = self._coverages(candidates, words)
+    ) -> _Bases:
+        """Per candidate, the cheap part of its score (coverage, evidence, BM25), for all
+        candidates at once."""
+        mass = self._coverages(candidates, words)
         pair_ids = [self._term_id[p] for p in asked.pairs]
-        pair_hits = self._postings.used_by(pair_ids, candidates).T.tolist()
-        best_bm25 = max(retrieved.values())
-        bases = []
-        for k, index in enumerate(candidates.tolist()):
-            mass = masses[k]
-            pair_mass = sum(self._idf[p] for p, hit in zip(pair_ids, pair_hits[k], strict=True)
-                            if hit)  # fmt: skip
-            evidence = 1 - math.exp(-(mass + PAIR_WEIGHT * pair_mass) / self._evidence_scale)
-            bases.append(_Base(mass, evidence, COVERAGE_WEIGHT * mass / asked.total,
-                               EVIDENCE_WEIGHT * evidence,
-                               BM25_WEIGHT * (retrieved.get(index, 0.0) / best_bm25 - 1)))
-        return bases
+        pair_hits = self._postings.used_by(pair_ids, candidates)
+        pair_mass = _sum_rows(pair_hits, [self._idf[p] for p in pair_ids])
+        # math.exp, not numpy's: the score must not depend on which SIMD path numpy takes
+        evidence = np.array([1 - math.exp(-x) for x in ((mass + PAIR_WEIGHT * pair_mass)
+                                                       / self._evidence_scale).tolist()])
+        bm25 = np.array([retrieved.get(index, 0.0) for index in candidates.tolist()])
+        return _Bases(mass, evidence, COVERAGE_WEIGHT * mass / asked.total,
+                      EVIDENCE_WEIGHT * evidence,
+                      BM25_WEIGHT * (bm25 / max(retrieved.values()) - 1))  # fmt: skip
 
     def explain(self, text: str) -> Explanation:
         """`match(text)` with its reasons: the question's words and their weights, and for
@@ -352,7 +350,7 @@ class Matcher:
         best_bm25 = max(retrieved.values())
         explained = []
         for k, candidate in enumerate(result.ranked):
-            start, base = int(blends.starts[k]), bases[k]
+            start = int(blends.starts[k])
             closest = start + int(np.argmax(blends.blend[start:ends[k]]))
             similarity = float(blends.similarity[closest])
             coverage = float(blends.coverage[closest])
@@ -363,13 +361,14 @@ class Matcher:
                 tuple(t for t, hit, answered in zip(known, used[k], in_answer[k], strict=True)
                       if answered and not hit),
                 tuple(p for p, hit in zip(asked.pairs, pair_hits[k], strict=True) if hit),
-                Signals(similarity, base.mass / asked.total, coverage, base.evidence,
+                Signals(similarity, float(bases.mass[k]) / asked.total, coverage,
+                        float(bases.evidence[k]),
                         retrieved.get(int(candidates[k]), 0.0) / best_bm25, (
                             ("similarity", SIMILARITY_WEIGHT * similarity),
                             ("phrasing_coverage", PHRASING_COVERAGE_WEIGHT * 100 * coverage),
-                            ("coverage", 100 * base.coverage_points),
-                            ("evidence", 100 * base.evidence_points),
-                            ("bm25", 100 * base.bm25_points)))))  # fmt: skip
+                            ("coverage", 100 * float(bases.coverage_points[k])),
+                            ("evidence", 100 * float(bases.evidence_points[k])),
+                            ("bm25", 100 * float(bases.bm25_points[k]))))))  # fmt: skip
         return Explanation(
             result, tuple((w.token, w.weight) for w in words),
             tuple(w.token for w in words if not w.known),
@@ -600,36 +599,28 @@ class Matcher:
     def _answer_mass(self, terms: list[str], candidates: np.ndarray) -> np.ndarray:
         """The answer-field weight of the query's words each candidate's answer uses (the
         answer is a weaker field: words there and not in the phrasings are rare evidence)."""
-        mass = np.zeros(len(candidates))
         asked = [t for t in dict.fromkeys(terms) if t in self._answer_idf]
-        if asked:
-            used = self._answers.used_by([self._answer_id[t] for t in asked], candidates)
-            for term, row in zip(asked, used, strict=True):
-                mass += np.where(row, self._answer_idf[term], 0.0)
-        return mass
+        if not asked:
+            return np.zeros(len(candidates))
+        used = self._answers.used_by([self._answer_id[t] for t in asked], candidates)
+        return _sum_rows(used, [self._answer_idf[t] for t in asked])
 
-    def _coverages(self, candidates: np.ndarray, words: list[_QueryWord]) -> list[float]:
+    def _coverages(self, candidates: np.ndarray, words: list[_QueryWord]) -> np.ndarray:
         """Per candidate, the weight of the query words it knows (in its answer: partly).
         A word typed with diacritics the entry spells otherwise is another word."""
         known = [w for w in words if w.known]
+        weights = np.array([w.weight for w in known])[:, None]
         in_phrasings = self._postings.used_by([self._term_id[w.token] for w in known],
-                                              candidates).T.tolist()  # fmt: skip
+                                              candidates)  # fmt: skip
         in_answer = self._answers.used_by([self._answer_id.get(w.token, -1) for w in known],
-                                          candidates).T.tolist()  # fmt: skip
-        spelled = [self._spellers.get(w.token) if w.accent else None for w in known]
-        masses = []
-        for k, index in enumerate(candidates.tolist()):
-            mass = 0.0
-            for w, phrased, answered, spellers in zip(known, in_phrasings[k], in_answer[k],
-                                                      spelled, strict=True):  # fmt: skip
-                if spellers and _spelled_otherwise(index, spellers, w.accent):
-                    continue
-                if phrased:
-                    mass += w.weight
-                elif answered:
-                    mass += ANSWER_FIELD_WEIGHT * w.weight
-            masses.append(mass)
-        return masses
+                                          candidates)  # fmt: skip
+        counted = np.where(in_phrasings, weights,
+                           np.where(in_answer, ANSWER_FIELD_WEIGHT * weights, 0.0))
+        indices = candidates.tolist()
+        for row, w in zip(counted, known, strict=True):
+            if w.accent and (spellers := self._spellers.get(w.token)):
+                row[[_spelled_otherwise(index, spellers, w.accent) for index in indices]] = 0.0
+        return _sum_rows(counted)
 
     def _closeness(
         self, text: str, candidates: np.ndarray, matched: list[tuple[str, float]]
@@ -645,25 +636,50 @@ class Matcher:
     ) -> _Blends:
         """Every phrasing's similarity in one batched rapidfuzz call, coverage from the
         word ids stored at index time, and their blend."""
-        phrasings = _ranges(self._entry_bounds[candidates], self._entry_bounds[candidates + 1])
+        first, last = self._entry_bounds[candidates], self._entry_bounds[candidates + 1]
+        phrasings = _ranges(first, last)
         similarity = process.cdist([text], [self._texts[p] for p in phrasings.tolist()],
                                    scorer=fuzz.token_set_ratio, dtype=np.float64)[0]  # fmt: skip
-        starts, ends = self._content_bounds[phrasings], self._content_bounds[phrasings + 1]
-        words = self._content_terms[_ranges(starts, ends)]
-        found = np.zeros(len(phrasings))
-        if matched:
-            ids = np.array([self._term_id[t] for t, _ in matched], dtype=np.int32)
-            uses = np.zeros((len(ids), len(words) + 1), dtype=np.int32)
-            np.cumsum(words == ids[:, None], axis=1, out=uses[:, 1:])
-            local = np.concatenate(([0], np.cumsum(ends - starts)))
-            contains = uses[:, local[1:]] > uses[:, local[:-1]]
-            for (_, weight), row in zip(matched, contains, strict=True):
-                found += np.where(row, weight, 0.0)  # in query order, as a sum would add
         totals = self._content_totals[phrasings]
+        found = self._found_in(phrasings, first, last, matched)
         coverage = np.divide(found, totals, out=np.zeros(len(found)), where=totals > 0)
         blend = SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 * coverage
-        sizes = self._entry_bounds[candidates + 1] - self._entry_bounds[candidates]
-        return _Blends(similarity, coverage, blend, np.concatenate(([0], np.cumsum(sizes)[:-1])))
+        return _Blends(similarity, coverage, blend,
+                       np.concatenate(([0], np.cumsum(last - first)[:-1])))  # fmt: skip
+
+    def _found_in(
+        self, phrasings: np.ndarray, first: np.ndarray, last: np.ndarray,
+        matched: list[tuple[str, float]],
+    ) -> np.ndarray:
+        """Per phrasing (of the candidates whose phrasings run from `first` to `last`), the
+        weight of the matched words it contains. A phrasing's content words are distinct,
+        and an entry's phrasings' words follow each other, so one range per candidate."""
+        found = np.zeros((len(matched), len(phrasings)))
+        if matched:
+            words = self._content_terms[_ranges(self._content_bounds[first],
+                                                self._content_bounds[last])]  # fmt: skip
+            sizes = self._content_bounds[phrasings + 1] - self._content_bounds[phrasings]
+            owner = np.repeat(np.arange(len(phrasings)), sizes)
+            ids = np.array([self._term_id[t] for t, _ in matched], dtype=np.int32)
+            order = np.argsort(ids)
+            at = np.minimum(np.searchsorted(ids[order], words), len(ids) - 1)
+            hit = ids[order][at] == words
+            term = order[at[hit]]
+            found[term, owner[hit]] = np.array([weight for _, weight in matched])[term]
+        return _sum_rows(found)
+
+
+def _sum_rows(rows: np.ndarray, weights: list[float] | None = None) -> np.ndarray:
+    """Each column's sum over the rows (times each row's weight, if given), added row after
+    row as a loop over the question's words would add them (the same float, to the last
+    bit: pairwise summation would round differently)."""
+    if weights is not None:
+        rows = np.where(rows, np.array(weights)[:, None], 0.0)
+    total = np.zeros(rows.shape[1])
+    for row in rows:
+        total += row
+    return total
+
 
 def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
     """The integers of every range [starts[i], ends[i]), concatenated."""
