@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, compress, pairwise
+from operator import or_
 from pathlib import Path
 from typing import NamedTuple
 
@@ -64,17 +65,47 @@ def visible(text: str) -> str:
     return INVISIBLE.sub(" ", text).replace(SOFT_HYPHEN, "").strip()
 
 
+# Every ASCII character that is no letter or digit becomes a space: applied to the UTF-8
+# bytes (where other characters never use a byte below 128), it clears the common
+# punctuation of a whole text in one C call.
+ASCII_SEPARATORS = bytes(c if chr(c).isalnum() or c >= 128 else 32 for c in range(256))
+
+
 def split_words(text: str) -> list[str]:
     """Lower-case NFC words, with punctuation, emoji and invisible characters removed.
 
-    Most words are plain letters; only the few holding a symbol ("đâu?", "😭") go through
-    the regex, which is several times slower than str.split over a whole text.
+    ASCII punctuation is cleared for the whole text at once (a regex or per-word Python
+    made this a large part of loading 100,000 phrasings); only the few words still holding
+    a symbol ("đâu…", "😭") go through the regex.
     """
-    words = unicodedata.normalize("NFC", visible(text)).lower().split()
+    text = unicodedata.normalize("NFC", text.replace(SOFT_HYPHEN, "")).lower()
+    words = text.encode().translate(ASCII_SEPARATORS).decode().split()
     if all(map(str.isalnum, words)):
         return words
     return [part for word in words for part in (
         (word,) if word.isalnum() else NON_WORD.split(word)) if part]  # fmt: skip
+
+
+class _WordForm(dict[str, str | None]):
+    """word -> one of its `word_forms`, worked out on first sight: normalising maps every
+    word through two of these, each a dict lookup in C (millions of words in a large
+    knowledge base). Emptied when it grows past MAX_WORDS, so citizens' typos cannot make
+    it grow without end."""
+
+    MAX_WORDS = 200_000
+
+    def __init__(self, part: int) -> None:
+        super().__init__()
+        self.part = part
+
+    def __missing__(self, word: str) -> str | None:
+        if len(self) >= self.MAX_WORDS:
+            self.clear()
+        form = self[word] = word_forms(word)[self.part]
+        return form
+
+
+FOLDED, ACCENTED = _WordForm(0), _WordForm(1)
 
 
 class Normalized(NamedTuple):
@@ -125,15 +156,16 @@ class Normalizer:
         # Repeated texts are normalised once: keywords, common questions, and every phrasing
         # that the loader's checks and then the matcher's index both need.
         self._cached_normalize = lru_cache(maxsize=250_000)(self._normalize_uncached)
-        # first word -> the replacement and filler spellings starting with it, longest first
-        self._spellings_from: dict[str, list[tuple[str, ...]]] = {}
-        for key in sorted({*replacements, *self._fillers}, key=len, reverse=True):
-            self._spellings_from.setdefault(key[0], []).append(key)
-        # what a text must contain for any spelling to match: one of these words or pairs
-        self._single_words = {key[0] for keys in self._spellings_from.values() for key in keys
-                              if len(key) == 1}  # fmt: skip
-        self._word_pairs = {key[:2] for keys in self._spellings_from.values() for key in keys
-                            if len(key) > 1}  # fmt: skip
+        # first word -> the word counts of the replacement and filler spellings starting
+        # with it, longest first
+        sizes: dict[str, set[int]] = {}
+        for key in (*replacements, *self._fillers):
+            sizes.setdefault(key[0], set()).add(len(key))
+        self._sizes_from = {word: sorted(found, reverse=True) for word, found in sizes.items()}
+        # where a spelling can begin: a one-word spelling, or the first two words of a longer
+        # one ("có" alone begins nothing; "cô ơi" does)
+        self._single_words = {key[0] for key in (*replacements, *self._fillers) if len(key) == 1}
+        self._word_pairs = {key[:2] for key in (*replacements, *self._fillers) if len(key) > 1}
 
     @classmethod
     def from_file(cls, path: Path | None = None) -> Normalizer:
@@ -180,28 +212,32 @@ class Normalizer:
         words = split_words(text)
         if not words:
             return Normalized((), ())
-        folded, accents = zip(*map(word_forms, words), strict=True)
-        if self._single_words.isdisjoint(folded) and self._word_pairs.isdisjoint(
-            pairwise(folded)
-        ):  # nothing to replace or drop: the common case, kept cheap
-            return Normalized(folded, accents)
+        folded = tuple(map(FOLDED.__getitem__, words))
+        accents = tuple(map(ACCENTED.__getitem__, words))
+        # Only the words where some spelling can begin are looked at in Python (found in C,
+        # word by word and pair by pair); the runs of plain words between replacements are
+        # copied as slices.
+        starts = compress(range(len(folded)), map(
+            or_, map(self._single_words.__contains__, folded),
+            chain(map(self._word_pairs.__contains__, pairwise(folded)), (False,))))  # fmt: skip
         tokens: list[str] = []
         token_accents: list[str | None] = []
-        i = 0
-        while i < len(folded):
-            if folded[i] not in self._spellings_from:  # the common case, kept cheap
-                tokens.append(folded[i])
-                token_accents.append(accents[i])
-                i += 1
-                continue
+        copied = 0  # words before this one are in `tokens` already
+        for i in starts:
+            if i < copied:
+                continue  # inside a spelling just replaced
             step, replacement = self._match_at(folded, accents, i)
             if replacement is None:  # a plain word
-                tokens.append(folded[i])
-                token_accents.append(accents[i])
-            else:
-                tokens.extend(replacement)
-                token_accents.extend([None] * len(replacement))
-            i += step
+                continue
+            tokens.extend(folded[copied:i])
+            token_accents.extend(accents[copied:i])
+            tokens.extend(replacement)
+            token_accents.extend([None] * len(replacement))
+            copied = i + step
+        if not copied:  # nothing to replace or drop: the common case, kept cheap
+            return Normalized(folded, accents)
+        tokens.extend(folded[copied:])
+        token_accents.extend(accents[copied:])
         return Normalized(tuple(tokens), tuple(token_accents))
 
     def _match_at(
@@ -211,14 +247,16 @@ class Normalizer:
 
         A filler yields an empty replacement; no match yields (1, None).
         """
-        for key in self._spellings_from[folded[i]]:
-            size = len(key)
-            if folded[i : i + size] != key:
+        left = len(folded) - i
+        for size in self._sizes_from[folded[i]]:
+            if size > left:
                 continue
-            if key in self._fillers and self._is_filler(key, accents[i : i + size]):
+            span = folded[i : i + size]
+            if span in self._fillers and self._is_filler(span, accents[i : i + size]):
                 return size, ()
-            if key in self.replacements:
-                return size, self.replacements[key]
+            replacement = self.replacements.get(span)
+            if replacement is not None:
+                return size, replacement
         return 1, None
 
     def _is_filler(self, span: tuple[str, ...], accents: tuple[str | None, ...]) -> bool:
