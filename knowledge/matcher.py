@@ -40,6 +40,7 @@ from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Entry, KnowledgeBase
 from knowledge.normalize import Normalized, Normalizer
 from knowledge.postings import Postings
+from knowledge.token_table import TokenTable, Vocabulary
 from knowledge.typos import TypoIndex
 
 Outcome = Literal["answered", "suggested", "fallback"]
@@ -191,6 +192,34 @@ def _pairs(tokens: tuple[str, ...]) -> list[str]:
                               if a.isalpha() and b.isalpha()))  # fmt: skip
 
 
+class _Words(NamedTuple):
+    """Some texts' tokens, the entry each text belongs to, and their content words as
+    (text, word id) rows."""
+
+    table: TokenTable
+    owner: np.ndarray
+    content: tuple[np.ndarray, np.ndarray]
+
+    @classmethod
+    def of(cls, texts: list[list[Normalized]], vocabulary: Vocabulary) -> _Words:
+        """The texts of each entry in turn."""
+        table = TokenTable(list(chain.from_iterable(texts)), vocabulary)
+        owner = np.repeat(np.arange(len(texts), dtype=np.int64), list(map(len, texts)))
+        return cls(table, owner, table.content_words())
+
+
+class _Uses(NamedTuple):
+    """Which entry uses which term in how many phrasings: rows sorted by `keys` (entry *
+    term_count + term); and the term of each word id (-1: no term)."""
+
+    entries: np.ndarray
+    terms: np.ndarray
+    counts: np.ndarray
+    keys: np.ndarray
+    term_count: int
+    term_of_word: np.ndarray
+
+
 class Matcher:
     """An immutable index over one knowledge base; build a new one on reload."""
 
@@ -210,27 +239,31 @@ class Matcher:
             # "not ours", and one close behind the best entry makes the answer less sure.
             self._entries = [*kb.entries.values(), *map(_offtopic_entry, kb.offtopic)]
             normalized = [self._normalized_phrasings(e) for e in self._entries]
-            contents = [list(map(normalizer.content_words, n)) for n in normalized]
-            uses = [self._term_uses(*parts) for parts in zip(self._entries, normalized, contents,
-                                                                strict=True)]  # fmt: skip
+            vocabulary = Vocabulary(normalizer)
+            phrasings = _Words.of(normalized, vocabulary)
+            keywords = _Words.of([list(map(normalizer.normalize, e.keywords))
+                                  for e in self._entries], vocabulary)  # fmt: skip
+            answers = _Words.of([[normalizer.normalize(e.answer)] for e in self._entries],
+                                vocabulary)  # fmt: skip
             count = max(len(self._entries), 1)
-            self._term_id: dict[str, int] = {}
+            uses = self._term_uses(phrasings, keywords)
             self._postings = self._build_postings(uses)
             self._idf = [math.log(1 + count / size) for size in self._postings.sizes().tolist()]
-            self._build_answer_index(uses, count)
-            phrasings = [len(n) + len(e.keywords)
-                         for e, n in zip(self._entries, normalized, strict=True)]  # fmt: skip
+            self._build_answer_index(answers, uses, count)
+            self._index_phrasings(normalized, phrasings, uses.term_of_word)
             real = len(kb.entries)  # the off-topic questions come after the entries
-            self._key_terms = key_terms(uses[:real], phrasings[:real], self._term_id, self._idf)
+            sizes = [len(n) + len(e.keywords) for e, n in zip(self._entries, normalized,
+                                                                strict=True)]  # fmt: skip
+            self._key_terms = key_terms(self._uses_by_entry(uses, real), sizes[:real],
+                                        self._term_id, self._idf)  # fmt: skip
             self._position = {entry_id: i for i, entry_id in enumerate(kb.entries)}
-            del uses
-            self._index_phrasings(normalized, contents)
+            del uses, keywords, answers
             self._unknown_weight = math.log(1 + count) + 1.0
             self._evidence_scale = EVIDENCE_SCALE * math.log(1 + count)
             self._broad = max(50, int(count * BROAD_TOKEN_SHARE))
             self._typos = TypoIndex(t for t in self._term_id if " " not in t)
-            self._spellings = self._spellings_seen(normalized)
-            self._spellers = self._ambiguous_spellers(normalized)
+            self._spellings = self._spellings_seen(phrasings)
+            self._spellers = self._ambiguous_spellers(phrasings)
 
     def match(self, text: str) -> MatchResult:
         """Match one question: answered, suggested (up to N candidates) or fallback."""
@@ -411,42 +444,35 @@ class Matcher:
     def _normalized_phrasings(self, entry: Entry) -> list[Normalized]:
         return list(map(self.normalizer.normalize, dict.fromkeys(entry.phrasings)))
 
-    def _index_phrasings(
-        self, normalized: list[list[Normalized]], contents: list[list[tuple[str, ...]]]
-    ) -> None:
-        """Every phrasing's text (for similarity), content word ids and their summed
-        weight (for phrasing coverage), flat: entry i's phrasings are numbers
-        entry_bounds[i] to entry_bounds[i + 1], phrasing p's words content_terms[
-        content_bounds[p]:content_bounds[p + 1]]."""
-        texts, terms, totals, bounds, entry_bounds = [], [], [], [0], [0]
-        term_id, idf = self._term_id, self._idf
-        for phrasings, words_of in zip(normalized, contents, strict=True):
-            for words, content in zip(phrasings, words_of, strict=True):
-                ids = [term_id[t] for t in content]
-                texts.append(words.text)
-                terms.extend(ids)
-                totals.append(sum(idf[t] for t in ids))
-                bounds.append(len(terms))
-            entry_bounds.append(len(texts))
-        self._texts = texts
-        self._content_terms = np.array(terms, dtype=np.int32)
-        self._content_bounds = np.array(bounds, dtype=np.int64)
-        self._content_totals = np.array(totals, dtype=np.float64)
-        self._entry_bounds = np.array(entry_bounds, dtype=np.int64)
+    def _term_uses(self, phrasings: _Words, keywords: _Words) -> _Uses:
+        """How many of each entry's phrasings use each content word and word pair (keywords
+        count as one phrasing each), as (entry, term, count) rows; and the term ids: words
+        first, then pairs ("căn cước"), each as `_pairs` writes it."""
+        vocabulary = phrasings.table.vocabulary
+        size = len(vocabulary.words)
+        pairs = [words.table.pairs() for words in (phrasings, keywords)]
+        pair_keys = [first * size + second for _, first, second in pairs]
+        word_terms = np.unique(np.concatenate((phrasings.content[1], keywords.content[1])))
+        pair_terms = np.unique(np.concatenate(pair_keys))
+        term_of_word = np.full(size, -1, dtype=np.int64)
+        term_of_word[word_terms] = np.arange(len(word_terms))
+        names = vocabulary.words
+        self._term_id = {name: term for term, name in enumerate(chain(
+            (names[w] for w in word_terms.tolist()),
+            (f"{names[k // size]} {names[k % size]}" for k in pair_terms.tolist())))}  # fmt: skip
+        term_count = max(len(self._term_id), 1)
+        entries, terms = [], []
+        for words, (units, *_), keys in zip((phrasings, keywords), pairs, pair_keys,
+                                            strict=True):  # fmt: skip
+            entries += [words.owner[words.content[0]], words.owner[units]]
+            terms += [term_of_word[words.content[1]],
+                      len(word_terms) + np.searchsorted(pair_terms, keys)]
+        keys, counts = np.unique(np.concatenate(entries) * term_count + np.concatenate(terms),
+                                 return_counts=True)  # fmt: skip
+        return _Uses(keys // term_count, keys % term_count, counts, keys, term_count,
+                     term_of_word)  # fmt: skip
 
-    def _term_uses(
-        self, entry: Entry, phrasings: list[Normalized], contents: list[tuple[str, ...]]
-    ) -> Counter[str]:
-        """How many of an entry's phrasings use each content word and word pair; keywords
-        count as one phrasing each."""
-        keywords = [self.normalizer.normalize(k) for k in entry.keywords]
-        content_words = self.normalizer.content_words
-        return Counter(chain(
-            chain.from_iterable(contents),
-            chain.from_iterable(_pairs(words.tokens) for words in phrasings),
-            chain.from_iterable((*content_words(k), *_pairs(k.tokens)) for k in keywords)))
-
-    def _build_postings(self, uses: list[Counter[str]]) -> Postings:
+    def _build_postings(self, uses: _Uses) -> Postings:
         """term -> (entry index, BM25 term saturation), most central entries first, so that
         truncating a long list keeps the best ones.
 
@@ -454,67 +480,98 @@ class Matcher:
         relative to how much the entry says overall: an entry with thirty phrasings on every
         subject (a "hub") does not win every question by knowing every word.
         """
-        lengths = [sum(counts.values()) for counts in uses]
-        average = sum(lengths) / max(len(lengths), 1) or 1.0
-        term_id = self._term_id
-        terms, entries, counts, norms = [], [], [], []
-        for index, used in enumerate(uses):
-            norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[index] / average)
-            terms.extend(term_id.setdefault(term, len(term_id)) for term in used)
-            counts.extend(used.values())
-            entries.extend([index] * len(used))
-            norms.extend([norm] * len(used))
-        uses_of = np.array(counts, dtype=np.float64)
-        saturation = uses_of * (BM25_K1 + 1) / (uses_of + np.array(norms, dtype=np.float64))
-        return Postings(np.array(terms, dtype=np.int64), np.array(entries, dtype=np.int64),
-                        saturation, len(term_id), len(uses))  # fmt: skip
+        lengths = np.bincount(uses.entries, weights=uses.counts, minlength=len(self._entries))
+        average = int(lengths.sum()) / max(len(lengths), 1) or 1.0
+        norms = BM25_K1 * (1 - BM25_B + BM25_B * lengths / average)
+        uses_of = uses.counts.astype(np.float64)
+        saturation = uses_of * (BM25_K1 + 1) / (uses_of + norms[uses.entries])
+        return Postings(uses.terms, uses.entries, saturation, len(self._term_id),
+                        len(self._entries))  # fmt: skip
 
-    def _build_answer_index(self, uses: list[Counter[str]], count: int) -> None:
+    def _uses_by_entry(self, uses: _Uses, count: int) -> list[Counter[str]]:
+        """The first `count` entries' term uses, term by term: what `key_terms` reads."""
+        names = list(self._term_id)
+        ends = np.searchsorted(uses.entries, np.arange(1, count + 1)).tolist()
+        terms, counts = uses.terms.tolist(), uses.counts.tolist()
+        return [Counter(dict(zip(map(names.__getitem__, terms[start:end]), counts[start:end],
+                                 strict=True)))
+                for start, end in zip([0, *ends[:-1]], ends, strict=True)]  # fmt: skip
+
+    def _build_answer_index(self, answers: _Words, uses: _Uses, count: int) -> None:
         """Which entries' answers use each word, and the weight of words found in answers
         but not in the same entry's phrasings (in how many entries that happens)."""
-        answer_id: dict[str, int] = {}
-        terms, entries = [], []
-        only_in_answers: Counter[str] = Counter()
-        for index, (entry, used) in enumerate(zip(self._entries, uses, strict=True)):
-            words = self.normalizer.content_words(self.normalizer.normalize(entry.answer))
-            terms.extend(answer_id.setdefault(word, len(answer_id)) for word in words)
-            entries.extend([index] * len(words))
-            only_in_answers.update(word for word in words if word not in used)
-        self._answer_id = answer_id
-        self._answers = Postings(np.array(terms, dtype=np.int64),
-                                 np.array(entries, dtype=np.int64),
-                                 np.ones(len(terms)), len(answer_id), len(uses))  # fmt: skip
-        self._answer_idf = {t: math.log(1 + count / n) for t, n in only_in_answers.items()}
+        entries, words = answers.content
+        answer_words, terms = np.unique(words, return_inverse=True)
+        names = answers.table.vocabulary.words
+        self._answer_id = {names[w]: term for term, w in enumerate(answer_words.tolist())}
+        self._answers = Postings(terms.reshape(-1), entries, np.ones(len(words)),
+                                 len(answer_words), len(self._entries))  # fmt: skip
+        word_terms = uses.term_of_word[words]
+        used = (word_terms >= 0) & _contains(uses.keys, entries * uses.term_count + word_terms)
+        only, counts = np.unique(words[~used], return_counts=True)
+        self._answer_idf = {names[w]: math.log(1 + count / entries_with)
+                            for w, entries_with in zip(only.tolist(), counts.tolist(),
+                                                       strict=True)}  # fmt: skip
+
+    def _index_phrasings(
+        self, normalized: list[list[Normalized]], phrasings: _Words, term_of_word: np.ndarray
+    ) -> None:
+        """Every phrasing's text (for similarity), content word ids and their summed
+        weight (for phrasing coverage), flat: entry i's phrasings are numbers
+        entry_bounds[i] to entry_bounds[i + 1], phrasing p's words content_terms[
+        content_bounds[p]:content_bounds[p + 1]]."""
+        units, words = phrasings.content
+        count = phrasings.table.count
+        terms = term_of_word[words]
+        bounds = np.zeros(count + 1, dtype=np.int64)
+        np.cumsum(np.bincount(units, minlength=count), out=bounds[1:])
+        # Each phrasing's weights added one word after the other, as sum() would add them.
+        weights = np.array(self._idf, dtype=np.float64)[terms]
+        rank = np.arange(len(units)) - bounds[units]
+        totals = np.zeros(count)
+        for k in range(int(rank.max()) + 1 if len(rank) else 0):
+            at = rank == k
+            totals[units[at]] += weights[at]
+        self._texts = [words.text for words in chain.from_iterable(normalized)]
+        self._content_terms = terms.astype(np.int32)
+        self._content_bounds = bounds
+        self._content_totals = totals
+        self._entry_bounds = np.zeros(len(normalized) + 1, dtype=np.int64)
+        np.cumsum(list(map(len, normalized)), out=self._entry_bounds[1:])
 
     @staticmethod
-    def _spellings_seen(normalized: list[list[Normalized]]) -> dict[str, frozenset[str]]:
+    def _spellings_seen(phrasings: _Words) -> dict[str, frozenset[str]]:
         """Every accented spelling the knowledge base uses for each folded word."""
-        pairs: set[tuple[str, str | None]] = set()
-        for phrasings in normalized:
-            for words in phrasings:
-                pairs.update(zip(words.tokens, words.accents, strict=True))
+        vocabulary = phrasings.table.vocabulary
         seen: dict[str, set[str]] = {}
-        for token, accent in pairs:
-            seen.setdefault(token, set()).add(accent or token)
+        for word, accent in phrasings.table.spellings().tolist():
+            seen.setdefault(vocabulary.words[word], set()).add(vocabulary.spelling(word, accent))
         return {token: frozenset(accents) for token, accents in seen.items()}
 
     def _ambiguous_spellers(
-        self, normalized: list[list[Normalized]]
+        self, phrasings: _Words
     ) -> dict[str, tuple[frozenset[int], dict[str, frozenset[int]]]]:
         """For each word the knowledge base spells in several ways ("đường" / "dương"): the
         entries using each spelling, so typed diacritics can tell one entry's word from
         another's. The folded word itself stands for "written without diacritics"."""
-        spellers: dict[str, dict[str, set[int]]] = {}
-        ambiguous = {t for t, spellings in self._spellings.items() if len(spellings) > 1}
-        for index, phrasings in enumerate(normalized):
-            for words in phrasings:
-                for token, accent in zip(words.tokens, words.accents, strict=True):
-                    if token in ambiguous:
-                        spellers.setdefault(token, {}).setdefault(accent or token,
-                                                                  set()).add(index)
-        return {token: (frozenset().union(*by.values()),
-                        {spelling: frozenset(entries) for spelling, entries in by.items()})
-                for token, by in spellers.items()}  # fmt: skip
+        table, vocabulary = phrasings.table, phrasings.table.vocabulary
+        ambiguous = np.zeros(len(vocabulary.words), dtype=bool)
+        ambiguous[[vocabulary.word_id[t] for t, spellings in self._spellings.items()
+                   if len(spellings) > 1]] = True  # fmt: skip
+        at = np.flatnonzero(ambiguous[table.word])
+        accent_count, entry_count = len(vocabulary.accents), max(len(self._entries), 1)
+        keys = np.unique((table.word[at] * accent_count + table.accent[at]) * entry_count
+                         + phrasings.owner[table.text_of[at]])  # fmt: skip
+        spelled, entries = keys // entry_count, keys % entry_count
+        starts = np.flatnonzero(np.diff(spelled, prepend=-1))
+        ends = np.append(starts[1:], len(keys))[: len(starts)]
+        by_word: dict[str, dict[str, frozenset[int]]] = {}
+        for start, end, key in zip(starts.tolist(), ends.tolist(), spelled[starts].tolist(),
+                                   strict=True):  # fmt: skip
+            word, accent = divmod(key, accent_count)
+            by_word.setdefault(vocabulary.words[word], {})[vocabulary.spelling(word, accent)] = (
+                frozenset(entries[start:end].tolist()))
+        return {token: (frozenset().union(*by.values()), by) for token, by in by_word.items()}
 
     # --- querying -------------------------------------------------------------------------
 
@@ -705,3 +762,11 @@ def _best(entries: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:
         keep = values >= kth
         entries, values = entries[keep], values[keep]
     return entries[np.argsort(-values, kind="stable")[:limit]]
+
+
+def _contains(ordered: np.ndarray, probes: np.ndarray) -> np.ndarray:
+    """Whether each probe is one of the sorted values."""
+    if not len(ordered):
+        return np.zeros(len(probes), dtype=bool)
+    where = np.minimum(np.searchsorted(ordered, probes), len(ordered) - 1)
+    return ordered[where] == probes

@@ -1,0 +1,119 @@
+"""Many normalised texts as flat arrays of word ids, so the index is built in bulk.
+
+Indexing 100,000 phrasings and their answers walks millions of tokens; done word by word
+in Python (content words, word pairs, counting which entry uses what) it took most of the
+load. Here each token becomes a word id and an accent id once, through dictionaries in C,
+and everything the index needs is worked out with numpy over whole arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain
+
+import numpy as np
+
+from knowledge.normalize import Normalized, Normalizer
+
+
+class Vocabulary:
+    """Word ids and accent ids shared by every table of one index, with what is known of
+    each word: whether it is made of letters, whether it may be a stopword."""
+
+    def __init__(self, normalizer: Normalizer) -> None:
+        self.normalizer = normalizer
+        self.word_id: dict[str, int] = {}
+        self.words: list[str] = []
+        self.accent_id: dict[str | None, int] = {None: 0}
+        self.accents: list[str | None] = [None]
+        self._alpha: list[bool] = []
+        self._maybe_stopword: list[bool] = []
+
+    def word_ids(self, tokens: list[str]) -> np.ndarray:
+        for word in dict.fromkeys(tokens):
+            if word not in self.word_id:
+                self.word_id[word] = len(self.words)
+                self.words.append(word)
+                self._alpha.append(word.isalpha())
+                self._maybe_stopword.append(self.normalizer.is_stopword(word, None))
+        return np.fromiter(map(self.word_id.__getitem__, tokens), np.int64, len(tokens))
+
+    def accent_ids(self, accents: list[str | None]) -> np.ndarray:
+        for accent in dict.fromkeys(accents):
+            if accent not in self.accent_id:
+                self.accent_id[accent] = len(self.accents)
+                self.accents.append(accent)
+        return np.fromiter(map(self.accent_id.__getitem__, accents), np.int64, len(accents))
+
+    def alpha(self) -> np.ndarray:
+        return np.array(self._alpha, dtype=bool)
+
+    def maybe_stopword(self) -> np.ndarray:
+        return np.array(self._maybe_stopword, dtype=bool)
+
+    def spelling(self, word: int, accent: int) -> str:
+        """How the knowledge base writes a word: its accented form, or the folded word
+        for "written without diacritics"."""
+        return self.accents[accent] or self.words[word]
+
+
+class TokenTable:
+    """The tokens of some texts, flat: token p is word `word[p]` with accent `accent[p]`
+    (0: typed without diacritics), in text `text_of[p]`."""
+
+    def __init__(self, texts: Sequence[Normalized], vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.count = len(texts)
+        tokens = list(chain.from_iterable(text.tokens for text in texts))
+        accents = list(chain.from_iterable(text.accents for text in texts))
+        lengths = np.fromiter((len(text.tokens) for text in texts), np.int64, len(texts))
+        self.word = vocabulary.word_ids(tokens)
+        self.accent = vocabulary.accent_ids(accents)
+        self.text_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+
+    def content_words(self) -> tuple[np.ndarray, np.ndarray]:
+        """(text, word id) of each text's content words, once per text in the order
+        written: `Normalizer.content_words` for every text at once."""
+        vocabulary = self.vocabulary
+        alpha = vocabulary.alpha()[self.word]
+        maybe_stopword = vocabulary.maybe_stopword()[self.word]
+        content = alpha & ~maybe_stopword
+        # A stopword's folded form is a stopword only in the spellings the list gives
+        # ("cần", not "căn"): decided once per spelling found.
+        doubtful = np.flatnonzero(alpha & maybe_stopword)
+        accent_count = len(vocabulary.accents)
+        spellings, where = np.unique(self.word[doubtful] * accent_count + self.accent[doubtful],
+                                     return_inverse=True)  # fmt: skip
+        kept = np.array([not vocabulary.normalizer.is_stopword(
+            vocabulary.words[key // accent_count], vocabulary.accents[key % accent_count])
+            for key in spellings.tolist()], dtype=bool)  # fmt: skip
+        content[doubtful] = kept[where.reshape(-1)]
+        positions = np.flatnonzero(content)
+        return _first_of_each(self.text_of[positions], self.word[positions],
+                              len(vocabulary.words))  # fmt: skip
+
+    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(text, first word id, second word id) of each text's adjacent pairs of words
+        made of letters (see the matcher's `_pairs`), once per text."""
+        alpha = self.vocabulary.alpha()[self.word]
+        left = np.flatnonzero(alpha[:-1] & alpha[1:] & (self.text_of[:-1] == self.text_of[1:]))
+        size = len(self.vocabulary.words)
+        texts, keys = _first_of_each(self.text_of[left],
+                                     self.word[left] * size + self.word[left + 1], size * size)
+        return texts, keys // size, keys % size
+
+    def spellings(self) -> np.ndarray:
+        """(word id, accent id) of every spelling the texts use, once each."""
+        accent_count = len(self.vocabulary.accents)
+        keys = np.unique(self.word * accent_count + self.accent)
+        return np.stack((keys // accent_count, keys % accent_count), axis=1)
+
+
+def _first_of_each(texts: np.ndarray, keys: np.ndarray, key_count: int) -> tuple[np.ndarray,
+                                                                                 np.ndarray]:
+    """The (text, key) rows with the first occurrence of each key in its text, in order."""
+    if not len(texts):
+        return texts, keys
+    first = np.unique(texts * key_count + keys, return_index=True)[1]
+    first.sort()
+    return texts[first], keys[first]
