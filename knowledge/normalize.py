@@ -204,6 +204,10 @@ class Normalizer:
             t for t, a in zip(words.tokens, words.accents, strict=True)
             if t.isalpha() and (t not in stopwords or not is_stopword(t, a))))  # fmt: skip
 
+    def forget(self) -> None:
+        """Drop the normalised texts kept so far (see `_cached_normalize`)."""
+        self._cached_normalize.cache_clear()
+
     def normalize(self, text: str) -> Normalized:
         """Fold, expand abbreviations and drop fillers; keep the typed diacritics per token."""
         return self._cached_normalize(text)
