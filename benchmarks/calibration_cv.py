@@ -105,9 +105,10 @@ def gather(cut: float) -> list[Question]:
         for q in held:
             query = matcher.normalizer.normalize(q.text)
             words = matcher._query_words(query)  # the matcher's own steps, to re-decide later
-            q.ranked = matcher._rank(query, words) if words else []
+            asked = matcher._asked(query, words) if words else None
+            q.ranked = matcher._rank(asked, words) if asked else []
             q.vague = len(words) == 1 and words[0].known
-            judgement = matcher._judge(query, words, q.ranked) if words else None
+            judgement = matcher._judge(asked, words, q.ranked) if asked else None
             q.evidence = judgement.evidence if judgement else None
     return everything
 

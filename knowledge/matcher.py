@@ -271,20 +271,20 @@ class Matcher:
         words = self._query_words(query)
         if not words:
             return MatchResult("fallback", None, 0.0, (), query.text)
-        ranked = self._rank(query, words)
+        asked = self._asked(query, words)
+        ranked = self._rank(asked, words)
         vague = len(words) <= VAGUE_WORDS and all(w.known for w in words)
         return self._decide(ranked, query.text, vague,
-                            lambda: self._judge(query, words, ranked))  # fmt: skip
+                            lambda: self._judge(asked, words, ranked))  # fmt: skip
 
     def _judge(
-        self, query: Normalized, words: list[_QueryWord], ranked: list[Candidate]
+        self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate]
     ) -> Judgement | None:
         """The calibration's verdict on the best entry that is not an off-topic question."""
         best = next((c for c in ranked if not _is_offtopic(c.entry)), None)
         if best is None:
             return None
         index = self._position[best.entry.id]
-        asked = self._asked(query, words)
         known = [w for w in words if w.known]
         candidate = np.array([index], dtype=np.int64)
         terms = [self._term_id[w.token] for w in known] + [self._term_id[p] for p in asked.pairs]
@@ -297,7 +297,7 @@ class Matcher:
                               pairs, key_term_share(self._key_terms[index], set(terms)), rarest,
                               offtopic))  # fmt: skip
 
-    def _rank(self, query: Normalized, words: list[_QueryWord]) -> list[Candidate]:
+    def _rank(self, asked: _Asked, words: list[_QueryWord]) -> list[Candidate]:
         """The best candidates first, scored 0–100 (the top RANKED_KEPT exactly).
 
         The cheap part of the score (coverage, evidence, BM25) and the phrasing-by-phrasing
@@ -305,7 +305,6 @@ class Matcher:
         candidate; candidates are then taken by their cheap part while they could still
         enter the top RANKED_KEPT.
         """
-        asked = self._asked(query, words)
         retrieved = self._retrieve(words, asked.pairs)
         if not retrieved:
             return []
@@ -367,10 +366,10 @@ class Matcher:
                                tuple((w.typed, w.token) for w in words if w.typed != w.token),
                                ())  # fmt: skip
         asked = self._asked(query, words)
-        judgement = self._judge(query, words, self._rank(query, words))
+        judgement = self._judge(asked, words, self._rank(asked, words))
         retrieved = self._retrieve(words, asked.pairs)
-        position = {id(entry): index for index, entry in enumerate(self._entries)}
-        candidates = np.array([position[id(c.entry)] for c in result.ranked], dtype=np.int64)
+        candidates = np.array([self._position[c.entry.id] for c in result.ranked],
+                              dtype=np.int64)
         bases = self._bases(candidates, retrieved, words, asked)
         blends = self._blends(asked.text, candidates, asked.matched)
         ends = [*blends.starts.tolist()[1:], len(blends.blend)]
