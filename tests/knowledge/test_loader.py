@@ -5,7 +5,9 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+import yaml
 
+from foundations.yaml_lines import Problem, load_located_yaml
 from knowledge.loader import KnowledgeLoadError, load_knowledge_base
 from tests.faq_files import entry_yaml
 
@@ -153,3 +155,28 @@ def test_a_broken_categories_file_is_not_repeated_for_every_entry(make_faq_dir, 
     assert "lỗi cú pháp YAML" in syntax
     assert "2 tham chiếu từ chỗ khác cũng hỏng (danh mục của 'mot', danh mục của 'hai')" in (
         consequence)
+
+
+def test_a_list_used_as_a_key_is_reported_at_its_line_not_raised(make_faq_dir, normalizer):
+    folder = make_faq_dir({"a.yaml": entry_yaml("mot", "Hỏi?", VARIANTS) + "  [a, b]: 1\n"})
+    (error,) = load_errors(folder, normalizer)
+    line = len(entry_yaml("mot", "Hỏi?", VARIANTS).splitlines()) + 1
+    assert error == f"{folder / 'a.yaml'}:{line}: lỗi cú pháp YAML: found unhashable key"
+
+
+def test_values_are_what_pyyaml_reads_with_lines_added(tmp_path):
+    text = ("a: &x [1, 2.5, yes, null, '', 2026-01-02, 2026-01-02 10:00:00]\nb: *x\n"
+            "c: {Tôi: 'hỏi', 'no': No, 'nullable': Nothing}\nd: !!str 12\ne: |\n  hai\n  dòng\n"
+            "f: !!omap [k: v]\ng: ~\n")  # fmt: skip
+    path = tmp_path / "values.yaml"
+    path.write_text(text, encoding="utf-8")
+    data, problems = load_located_yaml(path)
+    assert problems == [] and data == yaml.safe_load(text)
+    assert (data.line_of("e"), data.text_line_of("e", 1), data["c"].line_of("no")) == (5, 7, 3)
+
+
+def test_a_collection_that_contains_itself_is_a_problem_not_a_crash(tmp_path):
+    path = tmp_path / "cycle.yaml"
+    path.write_text("a: &x\n  - *x\n", encoding="utf-8")
+    assert load_located_yaml(path) == (None, [Problem(
+        str(path), 1, "lỗi cú pháp YAML: found unconstructable recursive node")])
