@@ -40,6 +40,7 @@ from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Entry, KnowledgeBase
 from knowledge.normalize import Normalized, Normalizer
 from knowledge.postings import Postings
+from knowledge.token_sets import TokenSets
 from knowledge.token_table import TokenTable, Vocabulary
 from knowledge.typos import TypoIndex
 
@@ -251,6 +252,9 @@ class Matcher:
             self._idf = [math.log(1 + count / size) for size in self._postings.sizes().tolist()]
             self._build_answer_index(answers, uses, count)
             self._index_phrasings(normalized, phrasings, uses.term_of_word)
+            self._token_sets = TokenSets(phrasings.table.word, phrasings.table.text_of,
+                                         phrasings.table.count, vocabulary.words,
+                                         vocabulary.word_id)  # fmt: skip
             real = len(kb.entries)  # the off-topic questions come after the entries
             sizes = [len(n) + len(e.keywords) for e, n in zip(self._entries, normalized,
                                                                 strict=True)]  # fmt: skip
@@ -300,24 +304,26 @@ class Matcher:
     def _rank(self, asked: _Asked, words: list[_QueryWord]) -> list[Candidate]:
         """The best candidates first, scored 0–100 (the top RANKED_KEPT exactly).
 
-        The cheap part of the score (coverage, evidence, BM25) and the phrasing-by-phrasing
-        closeness (at most CLOSENESS_MAX points) are worked out in batches for every
-        candidate; candidates are then taken by their cheap part while they could still
-        enter the top RANKED_KEPT.
+        The cheap part of the score (coverage, evidence, BM25) is worked out for every
+        candidate at once; closeness (at most CLOSENESS_MAX points) only for the candidates
+        that may still enter the top RANKED_KEPT (see `_closeness`). Candidates are then
+        taken by their cheap part while they could still enter the top.
         """
         retrieved = self._retrieve(words, asked.pairs)
         if not retrieved:
             return []
         candidates = np.fromiter(retrieved, dtype=np.int64, count=len(retrieved))
-        bases = self._bases(candidates, retrieved, words, asked)
-        partial = list(zip(bases.points.tolist(), retrieved, strict=True))
+        points = self._bases(candidates, retrieved, words, asked).points
+        partial = list(zip(points.tolist(), retrieved, strict=True))
         partial.sort(reverse=True)
-        closeness = self._closeness(asked.text, candidates, asked.matched)
+        closeness = self._closeness(asked, candidates, points)
         kept: list[float] = []  # a min-heap of the best RANKED_KEPT full scores so far
         ranked = []
         for base, index in partial:
             if len(kept) == RANKED_KEPT and base + CLOSENESS_MAX <= kept[0]:
                 break  # sorted by base: no later candidate can enter the top either
+            if index not in closeness:
+                continue  # its best possible score is below the top RANKED_KEPT's
             score = max(0.0, min(base + closeness[index], 100.0))
             ranked.append(Candidate(self._entries[index], round(score, 1)))
             if len(kept) < RANKED_KEPT:
@@ -679,29 +685,81 @@ class Matcher:
         return _sum_rows(counted)
 
     def _closeness(
-        self, text: str, candidates: np.ndarray, matched: list[tuple[str, float]]
+        self, asked: _Asked, candidates: np.ndarray, points: np.ndarray
     ) -> dict[int, float]:
-        """Per candidate, the best blend of similarity and phrasing coverage over its
-        phrasings."""
-        blends = self._blends(text, candidates, matched)
-        best = np.maximum.reduceat(blends.blend, blends.starts)
-        return dict(zip(candidates.tolist(), best.tolist(), strict=True))
+        """Per candidate that may still enter the top RANKED_KEPT, the best blend of
+        similarity and phrasing coverage over its phrasings, exactly.
+
+        Phrasing coverage is cheap; similarity (rapidfuzz) is not, so it is bounded first
+        (`TokenSets`) and computed only where the bound says it could matter: round by
+        round, for the phrasings that could still beat their entry's best blend so far,
+        of the candidates whose best possible score could still reach the top (the first
+        round takes each candidate's most promising phrasing only). A candidate left out
+        scores, rounded as the ranking rounds, below RANKED_KEPT others.
+        """
+        phrasings, starts, coverage = self._phrasing_coverages(candidates, asked.matched)
+        owner = np.repeat(np.arange(len(candidates)), np.diff(np.append(starts,
+                                                                        len(phrasings))))
+        covered = PHRASING_COVERAGE_WEIGHT * 100 * coverage
+        bound = SIMILARITY_WEIGHT * self._token_sets.upper_bounds(
+            asked.text.split(), phrasings) + covered
+        blend = np.zeros(len(phrasings))  # exact where computed
+        pending = np.ones(len(phrasings), dtype=bool)
+        first = True
+        while True:
+            lower = np.maximum.reduceat(np.where(pending, 0.0, blend), starts)
+            upper = np.maximum(lower, np.maximum.reduceat(np.where(pending, bound, 0.0), starts))
+            alive = self._may_enter_top(points + lower, points + upper)
+            needed = pending & alive[owner] & (bound > lower[owner])
+            if first:  # each candidate's most promising phrasing
+                best = np.maximum.reduceat(np.where(needed, bound, -1.0), starts)
+                needed &= bound == best[owner]
+                first = False
+            if not needed.any():
+                return dict(zip(candidates[alive].tolist(), lower[alive].tolist(), strict=True))
+            blend[needed] = (SIMILARITY_WEIGHT * self._similarities(asked.text,
+                                                                    phrasings[needed])
+                             + covered[needed])  # fmt: skip
+            pending &= ~needed
+
+    @staticmethod
+    def _may_enter_top(lowest: np.ndarray, highest: np.ndarray) -> np.ndarray:
+        """Whether each candidate, scoring between `lowest` and `highest`, may still be
+        among the RANKED_KEPT best once scores are clamped and rounded to 0.1 (a
+        candidate rounded below the RANKED_KEPT-th best lowest score cannot)."""
+        if len(lowest) <= RANKED_KEPT:
+            return np.ones(len(lowest), dtype=bool)
+        floor = float(np.partition(lowest, -RANKED_KEPT)[-RANKED_KEPT])
+        reached = round(max(0.0, min(floor, 100.0)), 1)
+        # round(x, 1) < reached for every x below this (rounding moves x by at most 0.05)
+        return np.clip(highest, 0.0, 100.0) >= reached - 0.05 - 1e-6
 
     def _blends(
         self, text: str, candidates: np.ndarray, matched: list[tuple[str, float]]
     ) -> _Blends:
         """Every phrasing's similarity in one batched rapidfuzz call, coverage from the
         word ids stored at index time, and their blend."""
+        phrasings, starts, coverage = self._phrasing_coverages(candidates, matched)
+        similarity = self._similarities(text, phrasings)
+        blend = SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 * coverage
+        return _Blends(similarity, coverage, blend, starts)
+
+    def _similarities(self, text: str, phrasings: np.ndarray) -> np.ndarray:
+        """rapidfuzz's token-set ratio of the text to each phrasing, in one batched call."""
+        return process.cdist([text], [self._texts[p] for p in phrasings.tolist()],
+                             scorer=fuzz.token_set_ratio, dtype=np.float64)[0]  # fmt: skip
+
+    def _phrasing_coverages(
+        self, candidates: np.ndarray, matched: list[tuple[str, float]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The candidates' phrasings (entry after entry), where each candidate's start,
+        and each phrasing's coverage: the share of its weighted words the question has."""
         first, last = self._entry_bounds[candidates], self._entry_bounds[candidates + 1]
         phrasings = _ranges(first, last)
-        similarity = process.cdist([text], [self._texts[p] for p in phrasings.tolist()],
-                                   scorer=fuzz.token_set_ratio, dtype=np.float64)[0]  # fmt: skip
         totals = self._content_totals[phrasings]
         found = self._found_in(phrasings, first, last, matched)
         coverage = np.divide(found, totals, out=np.zeros(len(found)), where=totals > 0)
-        blend = SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 * coverage
-        return _Blends(similarity, coverage, blend,
-                       np.concatenate(([0], np.cumsum(last - first)[:-1])))  # fmt: skip
+        return phrasings, np.concatenate(([0], np.cumsum(last - first)[:-1])), coverage
 
     def _found_in(
         self, phrasings: np.ndarray, first: np.ndarray, last: np.ndarray,
