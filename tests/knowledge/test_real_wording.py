@@ -67,4 +67,4 @@ def test_the_tune_half_holds_the_bars_it_was_tuned_to(
     result = evaluate(shipped_knowledge, half(real, "tune"))
     assert result.top1_accuracy >= 0.94, result.summary()
     assert result.wrong_answer_rate <= 0.01, result.summary()
-    assert result.fallback_rate >= 0.91, result.summary()
+    assert result.fallback_rate >= 0.88, result.summary()
