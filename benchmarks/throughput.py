@@ -358,10 +358,10 @@ class FanOut:
         return troly06_run(tmp, config)
 
 
-def reminder_moment() -> datetime:
-    """The next whole minute at least FAN_OUT_LEAD seconds away, on the same day (the task
-    is due at 23:59 that day, its one reminder at this moment)."""
-    soon = datetime.now(TZ) + timedelta(seconds=FAN_OUT_LEAD + 60)
+def reminder_moment(lead: float) -> datetime:
+    """The next whole minute at least `lead` seconds away, on the same day (the task is due
+    at 23:59 that day, its one reminder at this moment)."""
+    soon = datetime.now(TZ) + timedelta(seconds=lead + 60)
     moment = soon.replace(second=0, microsecond=0)
     if moment.date() != datetime.now(TZ).date() or (moment.hour, moment.minute) >= (23, 58):
         raise SystemExit("--fan-out needs a reminder moment before 23:58 (Việt Nam time)")
@@ -382,13 +382,14 @@ async def until_all_reached(fake: RateLimitedTelegram, plan: FanOut, done: async
 
 
 async def measure_fan_out(mode: str, plan: FanOut, ask_rate: float, in_flight: int,
-                          warm_up: int) -> FanOut:
+                          warm_up: int, profile: Path | None = None) -> FanOut:
     texts = questions()
+    command = plan.command if profile is None else profiled(plan.command, profile)
     async with RateLimitedAnsweringFake(global_per_second=30 * plan.scale) as fake, \
             aiohttp.ClientSession() as session:
         port = free_port()
         with tempfile.TemporaryDirectory() as tmp:
-            async with running_bot(plan.command, fake, mode, port, Path(tmp)) as bot:
+            async with running_bot(command, fake, mode, port, Path(tmp)) as bot:
                 citizens = Citizens(fake, mode, port, session)
                 await citizens.ask_all(cycled(texts, warm_up), in_flight)
                 due = time.perf_counter() + plan.moment.timestamp() - time.time()
@@ -458,8 +459,9 @@ async def run(args: argparse.Namespace) -> None:
     if args.fan_out:
         for _ in range(args.runs):
             for mode in modes:
-                plan = FanOut(args.fan_out, args.scale, reminder_moment())
-                await measure_fan_out(mode, plan, args.ask_rate, args.in_flight, args.warm_up)
+                plan = FanOut(args.fan_out, args.scale, reminder_moment(args.lead))
+                await measure_fan_out(mode, plan, args.ask_rate, args.in_flight, args.warm_up,
+                                      args.profile)
                 print(fan_out_report(mode, plan), flush=True)
         return
     print(HEADER, flush=True)
@@ -490,6 +492,8 @@ def main() -> None:
                         help="--fan-out: Telegram's limits (and our rate) times this")
     parser.add_argument("--ask-rate", type=float, default=10.0,
                         help="--fan-out: citizens' questions per second")
+    parser.add_argument("--lead", type=float, default=FAN_OUT_LEAD,
+                        help="--fan-out: seconds at least from start to the reminders' moment")
     asyncio.run(run(parser.parse_args()))
 
 
