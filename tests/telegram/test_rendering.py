@@ -72,15 +72,16 @@ def test_every_piece_of_a_huge_reply_fits_and_nothing_is_lost() -> None:
 def test_callback_data_over_64_bytes_is_never_sent() -> None:
     reply = Reply(text="x", buttons=((Button("ok", "q:a"), Button("quá dài", "q:" + "x" * 70)),))
     (message,) = render(reply)
-    assert [b.callback_data for row in message.markup.inline_keyboard for b in row] == ["q:a"]
+    assert [b["callback_data"] for row in message.markup["inline_keyboard"] for b in row] == [
+        "q:a"]
 
 
 def test_a_phone_request_gets_a_contact_keyboard() -> None:
     (message,) = render(Reply(text="Chia sẻ số", request_phone=True))
-    (row,) = message.markup.keyboard
-    assert row[0].request_contact is True
+    (row,) = message.markup["keyboard"]
+    assert row[0]["request_contact"] is True
 
     with_buttons = render(Reply(text="x", buttons=((Button("a", "m"),),), request_phone=True,
                                 links=(Link("t", "https://a.vn"),)))
-    assert [type(m.markup).__name__ for m in with_buttons] == [
-        "InlineKeyboardMarkup", "ReplyKeyboardMarkup"]
+    assert ["inline_keyboard" in m.markup for m in with_buttons] == [True, False]
+    assert "keyboard" in with_buttons[1].markup

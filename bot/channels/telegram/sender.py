@@ -7,7 +7,6 @@ import warnings
 from datetime import timedelta
 from typing import Any
 
-from telegram import LinkPreviewOptions
 from telegram.error import (
     BadRequest,
     EndPointNotFound,
@@ -26,7 +25,7 @@ from bot.channels.telegram.request import REQUEST_NOT_SENT
 from bot.outbox import Blocked, Refused, RetryLater, TemporaryFailure, Unconfirmed
 from foundations.messages import Reply
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)  # official links would crowd the answer
+NO_PREVIEW = {"is_disabled": True}  # LinkPreviewOptions: official links would crowd the answer
 # Causes of a PTB NetworkError that mean the request never left (safe to send again); a
 # TelegramError cause is an error answer PTB could not parse: Telegram refused it.
 NOT_SENT_CAUSES = (*REQUEST_NOT_SENT, TelegramError)
