@@ -1,8 +1,10 @@
 """Telegram: updates in (polling or webhook) → conversation → replies out through the outbox.
 
-The adapter only translates: a PTB `Update` becomes an `Incoming` (updates.py), a `Reply`
-becomes messages and PTB errors the outbox's error kinds (sender.py). Updates of different
-users run concurrently; one user's updates are handled in arrival order.
+The adapter only translates: an update as Telegram sent it becomes an `Incoming`
+(updates.py), a `Reply` becomes messages and PTB errors the outbox's error kinds
+(sender.py). Updates of different users run concurrently (up to CONCURRENT_UPDATES); one
+user's updates are handled in arrival order. PTB polls, sends and starts the bot; the
+updates themselves are handled here, without building PTB objects for them.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import warnings
 from collections.abc import AsyncIterator
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import BotCommand
 from telegram.constants import ChatAction
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.ext import Application, ContextTypes
 from telegram.warnings import PTBUserWarning
 
 from bot.channels import ChannelStartError
@@ -28,7 +30,13 @@ from bot.channels.settings import receive_mode, webhook_secret
 from bot.channels.telegram import CHANNEL
 from bot.channels.telegram.request import AiohttpRequest
 from bot.channels.telegram.sender import TelegramSender
-from bot.channels.telegram.updates import TolerantRequest, to_incoming
+from bot.channels.telegram.updates import (
+    ForwardingRequest,
+    MalformedUpdate,
+    Received,
+    to_received,
+    update_id,
+)
 from bot.channels.webhook import WebhookServer, serve_secret_webhook
 from bot.outbox import Outbox
 from foundations.clock import Clock, SystemClock
@@ -94,8 +102,11 @@ class TelegramChannel:
         self.responder = Responder(CHANNEL, conversation, outbox, storage)
         self.mode = receive_mode(config, CHANNEL)
         self.secret_token = webhook_secret(config, CHANNEL)
-        self.application = self._build_application()
         self._locks = KeyedLocks()
+        self._slots = asyncio.Semaphore(CONCURRENT_UPDATES)
+        self._handling: set[asyncio.Task[None]] = set()
+        self._receiving = False
+        self.application = self._build_application()
         self._server: WebhookServer | None = None
 
     def _build_application(self) -> Application:
@@ -106,14 +117,13 @@ class TelegramChannel:
             .token(token)
             .base_url(self.config.telegram.base_url)
             .request(request)
-            .concurrent_updates(CONCURRENT_UPDATES)
         )
         if self.mode == "webhook":
             builder = builder.updater(None)
         else:
-            builder = builder.get_updates_request(TolerantRequest(shares=request))
+            builder = builder.get_updates_request(
+                ForwardingRequest(self._receive_polled, shares=request))
         application = builder.build()
-        application.add_handler(TypeHandler(Update, self._on_update))
         application.add_error_handler(self._on_error)
         return application
 
@@ -125,6 +135,7 @@ class TelegramChannel:
         register_sender(self.outbox, self.config, TelegramSender(self.application.bot), 25)
         await self._set_commands()
         await self.application.start()
+        self._receiving = True
         if self.mode == "webhook":
             await self._start_webhook()
         else:
@@ -172,11 +183,14 @@ class TelegramChannel:
 
     async def stop(self) -> None:
         """Stop receiving, let handlers finish, close the HTTP client."""
+        self._receiving = False  # an update PTB's last getUpdates fetches is left unconfirmed
         if self._server is not None:
             await self._server.stop()
             self._server = None
         if self.application.updater is not None and self.application.updater.running:
             await self.application.updater.stop()
+        if self._handling:
+            await asyncio.gather(*self._handling, return_exceptions=True)
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
@@ -188,17 +202,50 @@ class TelegramChannel:
         except TelegramError as exc:  # a missing menu must not stop the bot
             log.warning("setMyCommands failed: %s", exc)
 
-    async def _on_update(self, update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+    def _receive_polled(self, update: Any) -> None:
+        """An update from getUpdates (called while PTB reads the batch)."""
+        self._receive(update, f"update {update_id(update)}")
+
+    async def _receive_posted(self, body: bytes) -> None:
+        """An update POSTed to the webhook; a malformed one is logged and skipped."""
+        try:
+            update = json.loads(body)
+        except ValueError as exc:
+            log.warning("malformed webhook update skipped: %s", type(exc).__name__)
+            return
+        self._receive(update, "webhook update")
+
+    def _receive(self, update: Any, what: str) -> None:
+        """Start handling one update in the background; log and skip what we cannot handle
+        (never its content: it may hold personal data)."""
+        if not self._receiving:
+            return
+        try:
+            received = to_received(update)
+        except MalformedUpdate as exc:
+            log.warning("malformed %s skipped: %s", what, exc)
+            return
+        if received is None:
+            log.warning("update %s skipped: nothing a conversation can handle", update_id(update))
+            return
+        task = asyncio.create_task(self._handle(received))
+        self._handling.add(task)
+        task.add_done_callback(self._handling.discard)
+
+    async def _handle(self, received: Received) -> None:
         """Handle one update: answer the button press, queue the replies (showing typing
         if that takes a noticeable time)."""
-        incoming = to_incoming(update)
-        if incoming is None:
-            log.warning("update %s skipped: nothing a conversation can handle", update.update_id)
-            return
-        if update.callback_query is not None:
-            await self._quietly(update.callback_query.answer())
-        async with self._typing_if_slow(incoming.chat_id), self._locks.hold(incoming.user_id):
-            await self.responder.answer(incoming)
+        incoming = received.incoming
+        async with self._slots:
+            try:
+                if received.callback_query_id is not None:
+                    await self._quietly(
+                        self.application.bot.answer_callback_query(received.callback_query_id))
+                async with self._typing_if_slow(incoming.chat_id), \
+                        self._locks.hold(incoming.user_id):
+                    await self.responder.answer(incoming)
+            except Exception:  # one bad update must not stop the others
+                log.exception("error while handling a telegram update")
 
     @contextlib.asynccontextmanager
     async def _typing_if_slow(self, chat_id: str) -> AsyncIterator[None]:
@@ -236,14 +283,3 @@ class TelegramChannel:
         await self.application.bot.set_webhook(
             url=url, secret_token=self.secret_token, allowed_updates=ALLOWED_UPDATES
         )
-
-    async def _receive_posted(self, body: bytes) -> None:
-        """Queue a posted update for PTB; a malformed one is logged and skipped."""
-        try:
-            update = Update.de_json(json.loads(body), self.application.bot)
-        except Exception as exc:
-            log.warning("malformed webhook update skipped: %s", type(exc).__name__)
-            return
-        await self.application.update_queue.put(update)
-
-
