@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 SUPERSEDED = "superseded"  # a pending kind a newer one of the same occurrence replaces
 # Members whose reminders are queued before the event loop may run something else. Queuing
 # one costs two queries and a message (0.1-0.2 ms), so a fan-out to 10,000 officials held
-# the loop for seconds and every citizen's answer waited behind it (benchmarks/README.md).
-MEMBERS_AT_A_TIME = 100
+# the loop for seconds and every citizen's answer waited behind it (benchmarks/README.md);
+# 25 at a time keep each wait to a few milliseconds, well within a reply's 50 ms.
+MEMBERS_AT_A_TIME = 25
 
 
 class ReminderOutbox(Protocol):

@@ -95,3 +95,23 @@ async def test_bulk_messages_wait_for_the_last_answer_so_a_crash_repeats_one_at_
     assert [t for t, _ in sender.attempts] == [0.0, 0.1, 0.3, 0.6]
     assert [chat for _, chat in sender.attempts] == ["official0", "citizen", "official1",
                                                      "official2"]
+
+
+async def test_a_reply_during_a_fan_out_leaves_at_once_instead_of_at_the_next_slot(
+    outbox, sender, clock
+):
+    outbox.register(sender, rate_per_second=10)  # a slot every 0.1 s
+    for i in range(30):
+        await outbox.submit(msg(f"official{i}"))
+    await outbox.start()
+    await clock.advance(0.55)
+    for n in range(3):
+        await outbox.submit(msg(f"citizen{n}", priority=INTERACTIVE))
+    await clock.advance(1.0)
+    when = {chat: t for t, chat, _ in sender.sent}
+    assert [round(when[f"citizen{n}"], 2) for n in range(3)] == [0.55, 0.55, 0.6]
+    reminders = sorted(t for t, chat, _ in sender.sent if chat.startswith("official"))
+    assert all(b - a >= 0.1 - 1e-9 for a, b in pairwise(reminders))  # still at the rate
+    in_any_second = max(sum(1 for t, _, _ in sender.sent if start <= t < start + 1)
+                        for start, _, _ in sender.sent)
+    assert in_any_second <= 10 + 2 + 1
