@@ -41,7 +41,7 @@ from knowledge.model import Entry, KnowledgeBase
 from knowledge.normalize import Normalized, Normalizer
 from knowledge.postings import Postings
 from knowledge.token_sets import TokenSets
-from knowledge.token_table import TokenTable, Vocabulary
+from knowledge.token_table import TokenTable, Vocabulary, unique
 from knowledge.typos import TypoIndex
 
 Outcome = Literal["answered", "suggested", "fallback"]
@@ -457,8 +457,8 @@ class Matcher:
         size = len(vocabulary.words)
         pairs = [words.table.pairs() for words in (phrasings, keywords)]
         pair_keys = [first * size + second for _, first, second in pairs]
-        word_terms = np.unique(np.concatenate((phrasings.content[1], keywords.content[1])))
-        pair_terms = np.unique(np.concatenate(pair_keys))
+        word_terms = unique(np.concatenate((phrasings.content[1], keywords.content[1])))
+        pair_terms = unique(np.concatenate(pair_keys))
         term_of_word = np.full(size, -1, dtype=np.int64)
         term_of_word[word_terms] = np.arange(len(word_terms))
         names = vocabulary.words
@@ -565,7 +565,7 @@ class Matcher:
                    if len(spellings) > 1]] = True  # fmt: skip
         at = np.flatnonzero(ambiguous[table.word])
         accent_count, entry_count = len(vocabulary.accents), max(len(self._entries), 1)
-        keys = np.unique((table.word[at] * accent_count + table.accent[at]) * entry_count
+        keys = unique((table.word[at] * accent_count + table.accent[at]) * entry_count
                          + phrasings.owner[table.text_of[at]])  # fmt: skip
         spelled, entries = keys // entry_count, keys % entry_count
         starts = np.flatnonzero(np.diff(spelled, prepend=-1))
