@@ -254,7 +254,7 @@ class Matcher:
             self._index_phrasings(normalized, phrasings, uses.term_of_word)
             self._token_sets = TokenSets(phrasings.table.word, phrasings.table.text_of,
                                          phrasings.table.count, vocabulary.words,
-                                         vocabulary.word_id)  # fmt: skip
+                                         dict(vocabulary.word_id))  # fmt: skip
             real = len(kb.entries)  # the off-topic questions come after the entries
             sizes = [len(n) + len(e.keywords) for e, n in zip(self._entries, normalized,
                                                                 strict=True)]  # fmt: skip

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from knowledge.token_table import unique
+
 BUCKETS = 28  # a–z, then one for digits, one for any other character
 # The bound is computed in another order of operations than rapidfuzz's own arithmetic:
 # a little headroom keeps it above the exact score despite the last bit of rounding.
@@ -48,7 +50,7 @@ class TokenSets:
         histograms = letter_histograms(words)
         self._word_letters = histograms.sum(axis=1)
         size = max(len(words), 1)
-        keys = np.unique(text_of * size + word)
+        keys = unique(text_of * size + word)
         texts, distinct = keys // size, keys % size
         self._words = distinct.astype(np.int32)
         self._bounds = np.zeros(text_count + 1, dtype=np.int64)
