@@ -400,12 +400,16 @@ async def measure_fan_out(mode: str, plan: FanOut, ask_rate: float, in_flight: i
                 deadline = due + 3 * plan.members / plan.rate + 120
                 watching = asyncio.create_task(until_all_reached(fake, plan, done, deadline))
                 asking = asyncio.create_task(citizens.ask_steadily(texts, ask_rate, done))
-                await asyncio.sleep(due - time.perf_counter())
-                cpu_before = process_cpu_seconds(bot.pid)
-                await watching
-                plan.seconds = time.perf_counter() - due
-                plan.cpu_seconds = process_cpu_seconds(bot.pid) - cpu_before
-                answered = await asking
+                try:
+                    await asyncio.sleep(due - time.perf_counter())
+                    cpu_before = process_cpu_seconds(bot.pid)
+                    await watching
+                    plan.seconds = time.perf_counter() - due
+                    plan.cpu_seconds = process_cpu_seconds(bot.pid) - cpu_before
+                    answered = await asking
+                finally:  # a failure shows as itself, not as citizens asking a stopped bot
+                    watching.cancel()
+                    asking.cancel()
             db = open_database(Path(tmp) / "troly06.db")
             plan.marked_sent = db.execute(
                 "SELECT COUNT(*) FROM deliveries WHERE status = 'sent'").fetchone()[0]
