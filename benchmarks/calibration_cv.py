@@ -106,7 +106,8 @@ def gather(cut: float) -> list[Question]:
             query = matcher.normalizer.normalize(q.text)
             words = matcher._query_words(query)  # the matcher's own steps, to re-decide later
             asked = matcher._asked(query, words) if words else None
-            q.ranked = matcher._rank(asked, words) if asked else []
+            ranked = matcher._rank(asked, words) if asked else []
+            q.ranked = matcher._reranked(asked, words, ranked) if asked else []
             q.vague = len(words) == 1 and words[0].known
             judgement = matcher._judge(asked, words, q.ranked) if asked else None
             q.evidence = judgement.evidence if judgement else None

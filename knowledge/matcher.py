@@ -40,6 +40,7 @@ from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Entry, KnowledgeBase
 from knowledge.normalize import Normalized, Normalizer
 from knowledge.postings import Postings
+from knowledge.reranking import Reranking, cosines, rerank
 from knowledge.token_sets import TokenSets
 from knowledge.token_table import TokenTable, Vocabulary, unique
 from knowledge.typos import TypoIndex
@@ -117,6 +118,8 @@ class CandidateExplanation:
     answer_words: tuple[str, ...]  # question words found only in its answer (count less)
     pairs: tuple[str, ...]  # word pairs of the question the entry uses ("căn cước")
     signals: Signals
+    # What put it in its place (knowledge/reranking.py): (feature, value, score it added).
+    reranking: tuple[tuple[str, float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,8 @@ class Matcher:
             uses = self._term_uses(phrasings, keywords)
             self._postings = self._build_postings(uses)
             self._idf = [math.log(1 + count / size) for size in self._postings.sizes().tolist()]
+            self._idf_array = np.array(self._idf, dtype=np.float64)
+            self._entry_norms = self._postings.entry_norms(self._idf_array)
             self._build_answer_index(answers, uses, count)
             self._index_phrasings(normalized, phrasings, uses.term_of_word)
             self._token_sets = TokenSets(phrasings.table.word, phrasings.table.text_of,
@@ -261,6 +266,7 @@ class Matcher:
             self._key_terms = key_terms(self._uses_by_entry(uses, real), sizes[:real],
                                         self._term_id, self._idf)  # fmt: skip
             self._position = {entry_id: i for i, entry_id in enumerate(kb.entries)}
+            self._index_of = {id(entry): i for i, entry in enumerate(self._entries)}
             del uses, keywords, answers
             self._unknown_weight = math.log(1 + count) + 1.0
             self._evidence_scale = EVIDENCE_SCALE * math.log(1 + count)
@@ -276,7 +282,7 @@ class Matcher:
         if not words:
             return MatchResult("fallback", None, 0.0, (), query.text)
         asked = self._asked(query, words)
-        ranked = self._rank(asked, words)
+        ranked = self._reranked(asked, words, self._rank(asked, words))
         vague = len(words) <= VAGUE_WORDS and all(w.known for w in words)
         return self._decide(ranked, query.text, vague,
                             lambda: self._judge(asked, words, ranked))  # fmt: skip
@@ -333,6 +339,81 @@ class Matcher:
         ranked.sort(key=lambda c: c.score, reverse=True)
         return ranked[:RANKED_KEPT]
 
+    def _reranked(
+        self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate]
+    ) -> list[Candidate]:
+        """The ranked candidates in the re-ranking model's order (knowledge/reranking.py)."""
+        if len(ranked) < 2:
+            return ranked
+        return [ranked[k] for k in self._reranking(asked, words, ranked).order()]
+
+    def _reranking(
+        self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate]
+    ) -> Reranking:
+        """The re-ranking model's features (knowledge/reranking.py, in FEATURES' order) and
+        scores for the ranked candidates: signals of the entry as a whole, not only of its
+        closest phrasing. A few vectorised operations over the candidates' phrasings."""
+        candidates = np.array([self._index_of[id(c.entry)] for c in ranked], dtype=np.int64)
+        asked_terms = {self._term_id[w.token] for w in words if w.known}
+        asked_terms |= {self._term_id[p] for p in asked.pairs}
+        keys = [0.0 if _is_offtopic(c.entry) else
+                key_term_share(self._key_terms[index], asked_terms)
+                for c, index in zip(ranked, candidates.tolist(), strict=True)]  # fmt: skip
+        return rerank(np.column_stack((
+            np.array([c.score for c in ranked]) / 100,
+            *self._phrasing_signals(asked, candidates),
+            *self._term_signals(asked, words, candidates),
+            keys, [float(_is_offtopic(c.entry)) for c in ranked],
+        )))
+
+    def _phrasing_signals(self, asked: _Asked, candidates: np.ndarray) -> list[np.ndarray]:
+        """Per candidate: its closest phrasing's similarity, coverage and share of the
+        question's weight (a short generic phrasing holds little of a long question); how
+        many of its phrasings share a word with the question, and what share of them."""
+        blends = self._blends(asked.text, candidates, asked.matched)
+        first, last = self._entry_bounds[candidates], self._entry_bounds[candidates + 1]
+        found = blends.coverage * self._content_totals[_ranges(first, last)]
+        closest = [start + int(np.argmax(blends.blend[start:start + size]))
+                   for start, size in zip(blends.starts.tolist(), (last - first).tolist(),
+                                          strict=True)]  # fmt: skip
+        sharing = np.add.reduceat((found > 0).astype(np.float64), blends.starts)
+        return [blends.similarity[closest] / 100, blends.coverage[closest],
+                found[closest] / (asked.total or 1.0), np.log1p(sharing),
+                sharing / np.maximum(last - first, 1)]  # fmt: skip
+
+    def _term_signals(
+        self, asked: _Asked, words: list[_QueryWord], candidates: np.ndarray
+    ) -> list[np.ndarray]:
+        """Per candidate, what it knows of the question's words and word pairs over all its
+        phrasings and keywords: coverage, TF-IDF cosine and BM25 (the entry as one
+        document), the share of the squared weights (rare words count most), the heaviest
+        term it knows, the share of the pairs' weight and the number of pairs."""
+        known = [w for w in words if w.known]
+        pair_ids = [self._term_id[p] for p in asked.pairs]
+        terms = [self._term_id[w.token] for w in known] + pair_ids
+        query = np.array([w.weight for w in known] + [self._idf[p] for p in pair_ids])
+        saturation = self._postings.weights_in(terms, candidates)
+        used = saturation > 0
+        bm25 = query @ saturation
+        squares = np.array([w.weight for w in words]) ** 2
+        pair_weight, pairs_used = query[len(known):], used[len(known):]
+        return [self._coverages(candidates, words) / (asked.total or 1.0),
+                cosines(query, saturation * self._idf_array[terms][:, None],
+                        self._entry_norms[candidates]),
+                bm25 / (bm25.max() or 1.0),
+                squares[[w.known for w in words]] @ used[:len(known)] / (squares.sum() or 1.0),
+                np.max(np.where(used, query[:, None], 0.0), axis=0, initial=0.0)
+                / (query.max(initial=0.0) or 1.0),
+                pair_weight @ pairs_used / (pair_weight.sum() or 1.0),
+                np.log1p(pairs_used.sum(axis=0)),
+                self._answer_share(known, candidates) / (asked.total or 1.0)]  # fmt: skip
+
+    def _answer_share(self, known: list[_QueryWord], candidates: np.ndarray) -> np.ndarray:
+        """Per candidate, the weight of the question's known words its answer uses."""
+        in_answer = self._answers.used_by([self._answer_id.get(w.token, -1) for w in known],
+                                          candidates)  # fmt: skip
+        return np.array([w.weight for w in known]) @ in_answer
+
     def _asked(self, query: Normalized, words: list[_QueryWord]) -> _Asked:
         corrected = self._corrected_tokens(query, words)
         matched = [(t, self._idf[self._term_id[t]])
@@ -372,7 +453,10 @@ class Matcher:
                                tuple((w.typed, w.token) for w in words if w.typed != w.token),
                                ())  # fmt: skip
         asked = self._asked(query, words)
-        judgement = self._judge(asked, words, self._rank(asked, words))
+        ranked = self._rank(asked, words)
+        judgement = self._judge(asked, words, self._reranked(asked, words, ranked))
+        reranking = self._reranking(asked, words, ranked) if len(ranked) > 1 else None
+        place = {id(c.entry): k for k, c in enumerate(ranked)}
         retrieved = self._retrieve(words, asked.pairs)
         candidates = np.array([self._position[c.entry.id] for c in result.ranked],
                               dtype=np.int64)
@@ -406,7 +490,8 @@ class Matcher:
                             ("phrasing_coverage", PHRASING_COVERAGE_WEIGHT * 100 * coverage),
                             ("coverage", 100 * float(bases.coverage_points[k])),
                             ("evidence", 100 * float(bases.evidence_points[k])),
-                            ("bm25", 100 * float(bases.bm25_points[k]))))))  # fmt: skip
+                            ("bm25", 100 * float(bases.bm25_points[k])))),
+                reranking.points(place[id(candidate.entry)]) if reranking else ()))  # fmt: skip
         return Explanation(
             result, tuple((w.token, w.weight) for w in words),
             tuple(w.token for w in words if not w.known),
@@ -427,7 +512,7 @@ class Matcher:
         limits = self.thresholds
         kept = tuple(c for c in ranked[:RANKED_KEPT] if not _is_offtopic(c.entry))
         suggest = limits.suggest - (VAGUE_ALLOWANCE if vague else 0.0)
-        top = ranked[0].score if ranked else 0.0
+        top = max((c.score for c in ranked), default=0.0)  # the re-ranking may demote it
         if not ranked or top < suggest or _is_offtopic(ranked[0].entry):
             return MatchResult("fallback", None, top, (), normalized, kept)
         judgement = None if vague else judged()
@@ -435,12 +520,13 @@ class Matcher:
         if judgement is not None and judgement.confidence < limits.confidence:
             return MatchResult("fallback", None, top, (), normalized, kept, confidence)
         best = ranked[0]
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        # The closest rival by score, wherever the re-ranking put it.
+        runner_up = max((c.score for c in ranked[1:]), default=0.0)
         clear = best.score >= limits.answer and best.score - runner_up >= limits.margin
         if clear and not vague:
             return MatchResult("answered", best.entry, best.score, (), normalized, kept,
                                confidence)  # fmt: skip
-        close = [c for c in kept if c.score >= suggest][: limits.max_suggestions]
+        close = [c for c in kept if c.score >= suggest or c is best][: limits.max_suggestions]
         return MatchResult("suggested", None, best.score, tuple(close), normalized, kept,
                            confidence)  # fmt: skip
 

@@ -39,6 +39,13 @@ class Postings:
     def sizes(self) -> np.ndarray:
         return np.diff(self._offsets)
 
+    def entry_norms(self, term_weights: np.ndarray) -> np.ndarray:
+        """Per entry, the Euclidean norm of its weights times each term's weight: the
+        length of the entry as one document's vector, for cosines."""
+        terms, entries = np.divmod(self._keys, self._entry_count)
+        squares = (self._weights * term_weights[terms]) ** 2
+        return np.sqrt(np.bincount(entries, weights=squares, minlength=self._entry_count))
+
     def walk(self, terms: list[int], limit: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For each term in turn, the `limit` entries with the highest weights and those
         weights, concatenated; and how many each term gave."""

@@ -46,6 +46,8 @@ class TestAsking:
                                       best.signals.points, strict=True):  # fmt: skip
             assert f"{label} {points:+.1f}" in row
         assert 'class="word unknown">hoa' in html and "Không mục nào có các từ: hoa" in html
+        reranked = sum(added for *_, added in best.reranking)
+        assert f"điểm xếp lại {reranked:.2f}" in row
 
     async def test_shows_how_sure_the_bot_is_that_the_best_entry_is_the_topic(
         self, browser: Browser, running: App

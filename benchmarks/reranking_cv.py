@@ -1,0 +1,160 @@
+"""Cross-validation of the re-ranking model (knowledge/reranking.py), and its weights.
+
+The folds are those of benchmarks/calibration_cv.py: 5 by source page over the `tune` half
+of tests/data/real.jsonl and the dev set, each fold's matcher built without the variants and
+off-topic questions that nearly copy its held-out questions. The `test` half is never read.
+
+For every held-out question the script keeps the matcher's candidates (before re-ranking),
+their re-ranking features and the calibration's evidence for each. The listwise weights are
+fitted on the other folds and applied to the held-out fold; then the calibration's weights
+are refitted on the re-ranked evidence the same way, and the bot's decisions are judged as
+`troly06 eval` counts them:
+
+    python benchmarks/reranking_cv.py          # CV figures: matcher order vs re-ranked
+    python benchmarks/reranking_cv.py --fit    # also the weights fitted on all folds (FITTED)
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from calibration_cv import FOLDS, Question, confidences, figures, fold_knowledge, questions
+
+from knowledge.calibration import Evidence
+from knowledge.matcher import Candidate, Matcher, Thresholds, _is_offtopic
+from knowledge.reranking import FEATURES, SCORE_PRIOR, WEIGHTS
+from knowledge.service import KnowledgeService
+
+L2 = 10.0  # ridge penalty on the standardised weights (CV: 1 → 85.8%, 10 → 86.5%, 100 → 85.1%)
+
+
+@dataclass
+class Asked:
+    """One held-out question: its candidates in the matcher's order, their features and
+    the calibration's evidence if each were the best entry."""
+
+    question: Question
+    ranked: list[Candidate]
+    features: np.ndarray
+    evidence: list[Evidence | None] = field(default_factory=list)
+
+    def targets(self) -> np.ndarray:
+        """1 for each acceptable candidate (an off-topic question, for one that must fall
+        back), shared equally."""
+        expected = self.question.expected
+        right = np.array([_is_offtopic(c.entry) if expected is None else c.entry.id in expected
+                          for c in self.ranked], dtype=float)  # fmt: skip
+        return right / right.sum() if right.any() else right
+
+
+def gather(cut: float) -> list[Asked]:
+    service = KnowledgeService()
+    everything = questions()
+    found = []
+    for fold in range(FOLDS):
+        held = [q for q in everything if q.fold == fold]
+        matcher = Matcher(fold_knowledge(service, held, cut), service.normalizer)
+        for q in held:
+            query = matcher.normalizer.normalize(q.text)
+            words = matcher._query_words(query)
+            q.vague = len(words) == 1 and words[0].known
+            asked = matcher._asked(query, words) if words else None
+            ranked = matcher._rank(asked, words) if asked else []
+            if len(ranked) < 2:
+                judged = matcher._judge(asked, words, ranked) if ranked else None
+                found.append(Asked(q, ranked, np.zeros((len(ranked), len(FEATURES))),
+                                   [judged.evidence if judged else None] * len(ranked)))
+                continue
+            evidence = []
+            for c in ranked:  # as the judgement sees it when c is put first
+                rest = [o for o in ranked if o is not c]
+                judged = None if _is_offtopic(c.entry) else matcher._judge(asked, words,
+                                                                           [c, *rest])
+                evidence.append(judged.evidence if judged else None)
+            features = matcher._reranking(asked, words, ranked).features
+            found.append(Asked(q, ranked, features, evidence))
+    return found
+
+
+def fit(asked: list[Asked]) -> np.ndarray:
+    """Listwise logistic regression (softmax over each question's candidates, the target
+    shared among its acceptable ones) by Newton steps on standardised features."""
+    usable = [a for a in asked if len(a.ranked) > 1 and a.targets().any()]
+    x = np.concatenate([a.features for a in usable])
+    mean, spread = x.mean(axis=0), x.std(axis=0) + 1e-9
+    groups = [((a.features - mean) / spread, a.targets()) for a in usable]
+    w = np.zeros(len(FEATURES))
+    for _ in range(30):
+        gradient = L2 * w
+        hessian = L2 * np.eye(len(w))
+        for z, y in groups:
+            s = z @ w
+            p = np.exp(s - s.max())
+            p /= p.sum()
+            gradient += z.T @ (p - y)
+            zp = z.T @ p
+            hessian += (z * p[:, None]).T @ z - np.outer(zp, zp)
+        w -= np.linalg.solve(hessian, gradient)
+    return w / spread  # a constant shift per question changes nothing: no bias
+
+
+def with_prior(weights: np.ndarray) -> np.ndarray:
+    """Fitted weights as shipped: SCORE_PRIOR added to the score's (knowledge/reranking.py)."""
+    return weights + SCORE_PRIOR * (np.array(FEATURES) == "score")
+
+
+def reordered(a: Asked, weights: np.ndarray | None) -> Question:
+    """The question as the decision sees it: candidates in the model's order (None: the
+    matcher's), the evidence of the best that is not off-topic."""
+    order = list(range(len(a.ranked)))
+    if weights is not None and len(a.ranked) > 1:
+        order = np.argsort(-(a.features @ weights), kind="stable").tolist()
+    best = next((k for k in order if not _is_offtopic(a.ranked[k].entry)), None)
+    return replace(a.question, ranked=[a.ranked[k] for k in order],
+                   evidence=None if best is None else a.evidence[best])
+
+
+def first_right(qs: list[Question]) -> dict[str, float]:
+    """Per kind, the share of in-domain questions whose right entry is ranked first."""
+    counts: dict[str, list[int]] = {}
+    for q in qs:
+        if q.expected:
+            c = counts.setdefault(q.kind, [0, 0])
+            c[0] += 1
+            c[1] += bool(q.ranked) and q.ranked[0].entry.id in q.expected
+    return {kind: right / total for kind, (total, right) in counts.items()}
+
+
+def main() -> None:
+    base = Thresholds()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--offtopic-cut", type=float, default=85.0)
+    parser.add_argument("--confidence", type=float, nargs="+", default=[base.confidence])
+    parser.add_argument("--fit", action="store_true", help="print the weights fitted on all folds")
+    args = parser.parse_args()
+    asked = gather(args.offtopic_cut)
+    folds = np.array([a.question.fold for a in asked])
+    per_fold = [with_prior(fit([a for a, f in zip(asked, folds, strict=True) if f != fold]))
+                for fold in range(FOLDS)]  # fmt: skip
+    rows = [("matcher order", [reordered(a, None) for a in asked]),
+            ("shipped weights", [reordered(a, np.array(WEIGHTS)) for a in asked]),
+            ("refitted per fold", [reordered(a, per_fold[a.question.fold]) for a in asked])]
+    for label, qs in rows:
+        ranked = "  ".join(f"{kind} {share:.1%}" for kind, share in first_right(qs).items())
+        print(f"{label:18} right entry ranked first: {ranked}")
+        sure = confidences(qs, None)
+        for floor in args.confidence:
+            shown = figures(qs, sure, replace(base, confidence=floor))
+            print(f"{'':18} confidence ≥ {floor:3.0f} (calibration refitted per fold)  "
+                  + "  ".join(f"{kind}: top-1 {t:.1%} wrong {w:.1%} off-topic {f:.1%}"
+                              for kind, (t, w, f) in shown.items()))  # fmt: skip
+    if args.fit:
+        weights = fit(asked)
+        print("FITTED = (" + ", ".join(f"{w:.4g}" for w in weights) + ")")
+        print(dict(zip(FEATURES, np.round(weights, 3).tolist(), strict=True)))
+
+
+if __name__ == "__main__":
+    main()
