@@ -41,7 +41,7 @@ from knowledge.model import Entry, KnowledgeBase
 from knowledge.normalize import Normalized, Normalizer
 from knowledge.postings import Postings
 from knowledge.reranking import Reranking, cosines, rerank
-from knowledge.token_sets import TokenSets
+from knowledge.token_sets import TokenSets, ranges
 from knowledge.token_table import TokenTable, Vocabulary, unique
 from knowledge.typos import TypoIndex
 
@@ -259,7 +259,7 @@ class Matcher:
             self._index_phrasings(normalized, phrasings, uses.term_of_word)
             self._token_sets = TokenSets(phrasings.table.word, phrasings.table.text_of,
                                          phrasings.table.count, vocabulary.words,
-                                         dict(vocabulary.word_id))  # fmt: skip
+                                         dict(vocabulary.word_id), phrasings.content)  # fmt: skip
             real = len(kb.entries)  # the off-topic questions come after the entries
             sizes = [len(n) + len(e.keywords) for e, n in zip(self._entries, normalized,
                                                                 strict=True)]  # fmt: skip
@@ -274,6 +274,7 @@ class Matcher:
             self._typos = TypoIndex(t for t in self._term_id if " " not in t)
             self._spellings = self._spellings_seen(phrasings)
             self._spellers = self._ambiguous_spellers(phrasings)
+            self._otherwise: dict[tuple[str, str | None], np.ndarray] = {}
 
     def match(self, text: str) -> MatchResult:
         """Match one question: answered, suggested (up to N candidates) or fallback."""
@@ -372,7 +373,7 @@ class Matcher:
         many of its phrasings share a word with the question, and what share of them."""
         blends = self._blends(asked.text, candidates, asked.matched)
         first, last = self._entry_bounds[candidates], self._entry_bounds[candidates + 1]
-        found = blends.coverage * self._content_totals[_ranges(first, last)]
+        found = blends.coverage * self._content_totals[ranges(first, last)]
         closest = [start + int(np.argmax(blends.blend[start:start + size]))
                    for start, size in zip(blends.starts.tolist(), (last - first).tolist(),
                                           strict=True)]  # fmt: skip
@@ -624,8 +625,6 @@ class Matcher:
             at = rank == k
             totals[units[at]] += weights[at]
         self._texts = [words.text for words in chain.from_iterable(normalized)]
-        self._content_terms = terms.astype(np.int32)
-        self._content_bounds = bounds
         self._content_totals = totals
         self._entry_bounds = np.zeros(len(normalized) + 1, dtype=np.int64)
         np.cumsum(list(map(len, normalized)), out=self._entry_bounds[1:])
@@ -764,11 +763,20 @@ class Matcher:
                                           candidates)  # fmt: skip
         counted = np.where(in_phrasings, weights,
                            np.where(in_answer, ANSWER_FIELD_WEIGHT * weights, 0.0))
-        indices = candidates.tolist()
         for row, w in zip(counted, known, strict=True):
-            if w.accent and (spellers := self._spellers.get(w.token)):
-                row[[_spelled_otherwise(index, spellers, w.accent) for index in indices]] = 0.0
+            if w.accent and w.token in self._spellers:
+                row[_contains(self._spelled_otherwise(w.token, w.accent), candidates)] = 0.0
         return _sum_rows(counted)
+
+    def _spelled_otherwise(self, token: str, accent: str) -> np.ndarray:
+        """The entries whose phrasings spell the word, but never as typed, sorted (kept per
+        spelling the knowledge base knows, and one for any other)."""
+        users, by_spelling = self._spellers[token]
+        key = (token, accent if accent in by_spelling else None)
+        if key not in self._otherwise:
+            self._otherwise[key] = np.array(sorted(users - by_spelling.get(accent, frozenset())),
+                                            dtype=np.int64)  # fmt: skip
+        return self._otherwise[key]
 
     def _closeness(
         self, asked: _Asked, candidates: np.ndarray, points: np.ndarray
@@ -783,12 +791,12 @@ class Matcher:
         round takes each candidate's most promising phrasing only). A candidate left out
         scores, rounded as the ranking rounds, below RANKED_KEPT others.
         """
-        phrasings, starts, coverage = self._phrasing_coverages(candidates, asked.matched)
+        phrasings, starts, coverage, bound = self._phrasing_coverages(
+            candidates, asked.matched, asked.text.split())
         owner = np.repeat(np.arange(len(candidates)), np.diff(np.append(starts,
                                                                         len(phrasings))))
         covered = PHRASING_COVERAGE_WEIGHT * 100 * coverage
-        bound = SIMILARITY_WEIGHT * self._token_sets.upper_bounds(
-            asked.text.split(), phrasings) + covered
+        bound = SIMILARITY_WEIGHT * bound + covered
         blend = np.zeros(len(phrasings))  # exact where computed
         pending = np.ones(len(phrasings), dtype=bool)
         first = True
@@ -825,7 +833,7 @@ class Matcher:
     ) -> _Blends:
         """Every phrasing's similarity in one batched rapidfuzz call, coverage from the
         word ids stored at index time, and their blend."""
-        phrasings, starts, coverage = self._phrasing_coverages(candidates, matched)
+        phrasings, starts, coverage, _ = self._phrasing_coverages(candidates, matched)
         similarity = self._similarities(text, phrasings)
         blend = SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 * coverage
         return _Blends(similarity, coverage, blend, starts)
@@ -836,37 +844,19 @@ class Matcher:
                              scorer=fuzz.token_set_ratio, dtype=np.float64)[0]  # fmt: skip
 
     def _phrasing_coverages(
-        self, candidates: np.ndarray, matched: list[tuple[str, float]]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The candidates' phrasings (entry after entry), where each candidate's start,
-        and each phrasing's coverage: the share of its weighted words the question has."""
+        self, candidates: np.ndarray, matched: list[tuple[str, float]],
+        question: list[str] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The candidates' phrasings (entry after entry), where each candidate's start, and
+        each phrasing's coverage: the share of its weighted words the question has; given
+        the question's words, bounds on each phrasing's similarity too (else zeros)."""
         first, last = self._entry_bounds[candidates], self._entry_bounds[candidates + 1]
-        phrasings = _ranges(first, last)
+        phrasings = ranges(first, last)
+        bound, found = self._token_sets.compare(question or [], matched, phrasings)
         totals = self._content_totals[phrasings]
-        found = self._found_in(phrasings, first, last, matched)
         coverage = np.divide(found, totals, out=np.zeros(len(found)), where=totals > 0)
-        return phrasings, np.concatenate(([0], np.cumsum(last - first)[:-1])), coverage
-
-    def _found_in(
-        self, phrasings: np.ndarray, first: np.ndarray, last: np.ndarray,
-        matched: list[tuple[str, float]],
-    ) -> np.ndarray:
-        """Per phrasing (of the candidates whose phrasings run from `first` to `last`), the
-        weight of the matched words it contains. A phrasing's content words are distinct,
-        and an entry's phrasings' words follow each other, so one range per candidate."""
-        found = np.zeros((len(matched), len(phrasings)))
-        if matched:
-            words = self._content_terms[_ranges(self._content_bounds[first],
-                                                self._content_bounds[last])]  # fmt: skip
-            sizes = self._content_bounds[phrasings + 1] - self._content_bounds[phrasings]
-            owner = np.repeat(np.arange(len(phrasings)), sizes)
-            ids = np.array([self._term_id[t] for t, _ in matched], dtype=np.int32)
-            order = np.argsort(ids)
-            at = np.minimum(np.searchsorted(ids[order], words), len(ids) - 1)
-            hit = ids[order][at] == words
-            term = order[at[hit]]
-            found[term, owner[hit]] = np.array([weight for _, weight in matched])[term]
-        return _sum_rows(found)
+        return (phrasings, np.concatenate(([0], np.cumsum(last - first)[:-1])), coverage,
+                bound)  # fmt: skip
 
 
 def _sum_rows(rows: np.ndarray, weights: list[float] | None = None) -> np.ndarray:
@@ -879,21 +869,6 @@ def _sum_rows(rows: np.ndarray, weights: list[float] | None = None) -> np.ndarra
     for row in rows:
         total += row
     return total
-
-
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """The integers of every range [starts[i], ends[i]), concatenated."""
-    sizes = ends - starts
-    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
-    return offsets + np.arange(int(sizes.sum()))
-
-
-def _spelled_otherwise(
-    index: int, spellers: tuple[frozenset[int], dict[str, frozenset[int]]], accent: str | None
-) -> bool:
-    """Whether an entry's phrasings spell the word, but never as typed."""
-    users, by_spelling = spellers
-    return index in users and index not in by_spelling.get(accent, ())
 
 
 def _best(entries: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:

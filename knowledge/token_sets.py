@@ -45,7 +45,9 @@ class TokenSets:
     (words separated by single spaces, as `Normalized.text` joins them)."""
 
     def __init__(self, word: np.ndarray, text_of: np.ndarray, text_count: int,
-                 words: list[str], word_id: dict[str, int]) -> None:  # fmt: skip
+                 words: list[str], word_id: dict[str, int],
+                 content: tuple[np.ndarray, np.ndarray]) -> None:  # fmt: skip
+        """`content`: (text, word id) of each text's content words (coverage counts them)."""
         self._word_id = word_id
         histograms = letter_histograms(words)
         self._word_letters = histograms.sum(axis=1)
@@ -53,6 +55,7 @@ class TokenSets:
         keys = unique(text_of * size + word)
         texts, distinct = keys // size, keys % size
         self._words = distinct.astype(np.int32)
+        self._content = _marked(keys, content[0] * size + content[1])
         self._bounds = np.zeros(text_count + 1, dtype=np.int64)
         np.cumsum(np.bincount(texts, minlength=text_count), out=self._bounds[1:])
         self._sizes = np.diff(self._bounds)
@@ -68,13 +71,17 @@ class TokenSets:
                                        self._bounds[used] - first)  # fmt: skip
                 self._histograms[used] = sums
 
-    def upper_bounds(self, question: list[str], texts: np.ndarray) -> np.ndarray:
-        """For each text, a score `fuzz.token_set_ratio(" ".join(question), text)` cannot
-        exceed (the exact score where the lengths alone decide it)."""
+    def compare(
+        self, question: list[str], matched: list[tuple[str, float]], texts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For each text: a score `fuzz.token_set_ratio(" ".join(question), text)` cannot
+        exceed (the exact score where the lengths alone decide it); and the weight of the
+        `matched` (word, weight) pairs among its content words, added in `matched`'s order
+        (so the sum is the same float whichever way it is computed)."""
         asked = list(dict.fromkeys(question))
+        shared, shared_letters, found = self._shared(asked, matched, texts)
         if not asked or not len(texts):
-            return np.zeros(len(texts))
-        shared, shared_letters = self._shared(asked, texts)
+            return np.zeros(len(texts)), found
         sizes = self._sizes[texts]
         n_ab = len(asked) - shared  # the question's words the text lacks
         n_ba = sizes - shared  # the text's words the question lacks
@@ -96,24 +103,54 @@ class TokenSets:
         bound = np.where(joined, np.maximum(bound, np.maximum(by_ab, by_ba)), bound) + HEADROOM
         bound[joined & ((n_ab == 0) | (n_ba == 0))] = 100.0
         bound[sizes == 0] = 0.0
-        return np.minimum(bound, 100.0)
+        return np.minimum(bound, 100.0), found
 
-    def _shared(self, asked: list[str], texts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per text, how many of the question's distinct words it uses, and their letters."""
-        starts, ends = self._bounds[texts], self._bounds[texts + 1]
-        sizes = ends - starts
-        where = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
+    def _shared(
+        self, asked: list[str], matched: list[tuple[str, float]], texts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per text: how many of the question's distinct words it uses, their letters, and
+        the weight of the matched words among its content words."""
+        count = len(texts)
+        sizes = self._sizes[texts]
+        where = ranges(self._bounds[texts], self._bounds[texts] + sizes)
         # A table of the question's words by word id (-1: not asked): one look-up per word
-        # of the texts, instead of a search.
-        slot = np.full(len(self._word_letters), -1, dtype=np.int16)
-        known = [(self._word_id[w], len(w)) for w in asked if w in self._word_id]
+        # of the texts, instead of a search. Matched words come first, in their order.
+        looked = list(dict.fromkeys([w for w, _ in matched] + asked))
+        known = [(self._word_id[w], k) for k, w in enumerate(looked) if w in self._word_id]
         if not known:
-            return np.zeros(len(texts), dtype=np.int64), np.zeros(len(texts), dtype=np.int64)
-        ids, lengths = zip(*known, strict=True)
-        slot[list(ids)] = np.arange(len(ids))
+            return np.zeros(count), np.zeros(count), np.zeros(count)
+        slot = np.full(len(self._word_letters), -1, dtype=np.int16)
+        ids, numbers = zip(*known, strict=True)
+        slot[list(ids)] = numbers
         found = slot[self._words[where]]
-        hit = found >= 0
-        owner = np.repeat(np.arange(len(texts)), sizes)[hit]
-        return (np.bincount(owner, minlength=len(texts)),
-                np.bincount(owner, weights=np.array(lengths)[found[hit]],
-                            minlength=len(texts)).astype(np.int64))  # fmt: skip
+        hit = np.flatnonzero(found >= 0)
+        owner = np.repeat(np.arange(count), sizes)[hit]
+        number = found[hit]
+        question = set(asked)
+        in_question = np.array([w in question for w in looked])[number]
+        letters = np.array(list(map(len, looked)), dtype=np.float64)[number]
+        counted = (number < len(matched)) & self._content[where[hit]]
+        # Sorted by text, then by the matched words' order: bincount adds in that order.
+        order = np.argsort(owner[counted] * len(looked) + number[counted], kind="stable")
+        weights = np.array([weight for _, weight in matched] or [0.0])
+        return (np.bincount(owner[in_question], minlength=count),
+                np.bincount(owner[in_question], weights=letters[in_question], minlength=count),
+                np.bincount(owner[counted][order], weights=weights[number[counted][order]],
+                            minlength=count))  # fmt: skip
+
+
+def ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The integers of every range [starts[i], ends[i]), concatenated."""
+    sizes = ends - starts
+    offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+    return offsets + np.arange(int(sizes.sum()))
+
+
+def _marked(ordered: np.ndarray, probes: np.ndarray) -> np.ndarray:
+    """Whether each of the sorted values is one of the probes."""
+    size = len(ordered)
+    flags = np.zeros(size, dtype=bool)
+    if len(probes) and size:
+        where = np.minimum(np.searchsorted(ordered, probes), size - 1)
+        flags[where[ordered[where] == probes]] = True
+    return flags
