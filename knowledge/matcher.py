@@ -250,24 +250,29 @@ class Matcher:
             answers = _Words.of([[normalizer.normalize(e.answer)] for e in self._entries],
                                 vocabulary)  # fmt: skip
             count = max(len(self._entries), 1)
+            # Each table is dropped as soon as the last step that reads it is done: a reload
+            # builds all of this while the old index still serves, so its peak is what the
+            # reload costs in memory.
             uses = self._term_uses(phrasings, keywords)
+            del keywords
             self._postings = self._build_postings(uses)
             self._idf = [math.log(1 + count / size) for size in self._postings.sizes().tolist()]
             self._idf_array = np.array(self._idf, dtype=np.float64)
             self._entry_norms = self._postings.entry_norms(self._idf_array)
             self._build_answer_index(answers, uses, count)
+            del answers
             self._index_phrasings(normalized, phrasings, uses.term_of_word)
-            self._token_sets = TokenSets(phrasings.table.word, phrasings.table.text_of,
-                                         phrasings.table.count, vocabulary.words,
-                                         dict(vocabulary.word_id), phrasings.content)  # fmt: skip
             real = len(kb.entries)  # the off-topic questions come after the entries
             sizes = [len(n) + len(e.keywords) for e, n in zip(self._entries, normalized,
                                                                 strict=True)]  # fmt: skip
             self._key_terms = key_terms(self._uses_by_entry(uses, real), sizes[:real],
                                         self._term_id, self._idf)  # fmt: skip
+            del uses
+            self._token_sets = TokenSets(phrasings.table.word, phrasings.table.text_of,
+                                         phrasings.table.count, vocabulary.words,
+                                         dict(vocabulary.word_id), phrasings.content)  # fmt: skip
             self._position = {entry_id: i for i, entry_id in enumerate(kb.entries)}
             self._index_of = {id(entry): i for i, entry in enumerate(self._entries)}
-            del uses, keywords, answers
             self._unknown_weight = math.log(1 + count) + 1.0
             self._evidence_scale = EVIDENCE_SCALE * math.log(1 + count)
             self._broad = max(50, int(count * BROAD_TOKEN_SHARE))
