@@ -376,7 +376,7 @@ class Matcher:
         """Per candidate: its closest phrasing's similarity, coverage and share of the
         question's weight (a short generic phrasing holds little of a long question); how
         many of its phrasings share a word with the question, and what share of them."""
-        blends = self._blends(asked.text, candidates, asked.matched)
+        blends = self._closest_blends(asked, candidates)
         first, last = self._entry_bounds[candidates], self._entry_bounds[candidates + 1]
         found = blends.coverage * self._content_totals[ranges(first, last)]
         closest = [start + int(np.argmax(blends.blend[start:start + size]))
@@ -798,8 +798,7 @@ class Matcher:
         """
         phrasings, starts, coverage, bound = self._phrasing_coverages(
             candidates, asked.matched, asked.text.split())
-        owner = np.repeat(np.arange(len(candidates)), np.diff(np.append(starts,
-                                                                        len(phrasings))))
+        owner = _owners(starts, len(phrasings))
         covered = PHRASING_COVERAGE_WEIGHT * 100 * coverage
         bound = SIMILARITY_WEIGHT * bound + covered
         blend = np.zeros(len(phrasings))  # exact where computed
@@ -843,6 +842,29 @@ class Matcher:
         blend = SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 * coverage
         return _Blends(similarity, coverage, blend, starts)
 
+    def _closest_blends(self, asked: _Asked, candidates: np.ndarray) -> _Blends:
+        """`_blends`, with similarity (rapidfuzz) computed only where it decides each
+        candidate's closest phrasing: for the phrasings whose bound (`TokenSets`) reaches
+        the candidate's best blend so far. A phrasing left out has blend -inf and
+        similarity NaN; its true blend is strictly below the best, so the closest phrasing
+        (the first with the highest blend) is the one `_blends` finds."""
+        phrasings, starts, coverage, bound = self._phrasing_coverages(
+            candidates, asked.matched, asked.text.split())
+        owner = _owners(starts, len(phrasings))
+        covered = PHRASING_COVERAGE_WEIGHT * 100 * coverage
+        bound = SIMILARITY_WEIGHT * bound + covered
+        similarity = np.full(len(phrasings), np.nan)
+        blend = np.full(len(phrasings), -np.inf)
+
+        def score(chosen: np.ndarray) -> None:
+            if chosen.any():
+                similarity[chosen] = self._similarities(asked.text, phrasings[chosen])
+                blend[chosen] = SIMILARITY_WEIGHT * similarity[chosen] + covered[chosen]
+
+        score(bound == np.maximum.reduceat(bound, starts)[owner])  # the most promising
+        score(np.isneginf(blend) & (bound >= np.maximum.reduceat(blend, starts)[owner]))
+        return _Blends(similarity, coverage, blend, starts)
+
     def _similarities(self, text: str, phrasings: np.ndarray) -> np.ndarray:
         """rapidfuzz's token-set ratio of the text to each phrasing, in one batched call."""
         return process.cdist([text], [self._texts[p] for p in phrasings.tolist()],
@@ -862,6 +884,12 @@ class Matcher:
         coverage = np.divide(found, totals, out=np.zeros(len(found)), where=totals > 0)
         return (phrasings, np.concatenate(([0], np.cumsum(last - first)[:-1])), coverage,
                 bound)  # fmt: skip
+
+
+def _owners(starts: np.ndarray, count: int) -> np.ndarray:
+    """For each of `count` phrasings laid out candidate after candidate from `starts`, the
+    position of its candidate."""
+    return np.repeat(np.arange(len(starts)), np.diff(np.append(starts, count)))
 
 
 def _sum_rows(rows: np.ndarray, weights: list[float] | None = None) -> np.ndarray:
