@@ -213,6 +213,7 @@ def test_an_admin_edits_an_entry_sees_an_error_then_saves_and_it_is_served(
     driver, console_url, faq_dir
 ):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     entry_file = faq_dir / "ho-tro.yaml"
     before = entry_file.read_bytes()
@@ -222,6 +223,8 @@ def test_an_admin_edits_an_entry_sees_an_error_then_saves_and_it_is_served(
     assert shows(driver, "Kho kiến thức")
     driver.find_element(By.NAME, "q").send_keys("lien-he-cong-an-xa")
     driver.find_element(By.CSS_SELECTOR, ".search button").click()
+    # the full list links the entry too: wait for the results page before clicking
+    WebDriverWait(driver, 20).until(lambda d: "q=lien-he-cong-an-xa" in d.current_url)
     driver.find_element(By.LINK_TEXT, "lien-he-cong-an-xa").click()
     assert shows(driver, "Mục lien-he-cong-an-xa")
     review_by = driver.find_element(By.ID, "review_by")
