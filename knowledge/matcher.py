@@ -460,8 +460,9 @@ class Matcher:
                                ())  # fmt: skip
         asked = self._asked(query, words)
         ranked = self._rank(asked, words)
-        judgement = self._judge(asked, words, self._reranked(asked, words, ranked))
         reranking = self._reranking(asked, words, ranked) if len(ranked) > 1 else None
+        reordered = [ranked[k] for k in reranking.order()] if reranking else ranked
+        judgement = self._judge(asked, words, reordered)
         place = {id(c.entry): k for k, c in enumerate(ranked)}
         retrieved = self._retrieve(words, asked.pairs)
         candidates = np.array([self._position[c.entry.id] for c in result.ranked],
