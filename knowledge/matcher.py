@@ -134,13 +134,44 @@ class Explanation:
     judgement: Judgement | None = None  # the confidence in the best entry, and why
 
 
+class _Scored(NamedTuple):
+    """Some candidates' phrasings (entry after entry, candidate k's from `starts[k]`) as
+    closeness met them: each one's coverage points, a bound on its blend, and its
+    similarity where rapidfuzz was asked (NaN elsewhere). The re-ranking looks for the
+    same candidates' closest phrasings: it starts from these instead of again."""
+
+    candidates: np.ndarray
+    phrasings: np.ndarray
+    starts: np.ndarray
+    coverage: np.ndarray
+    covered: np.ndarray
+    bound: np.ndarray
+    similarity: np.ndarray
+
+    def of(self, candidates: np.ndarray) -> _Scored | None:
+        """The same, for some of these candidates in the order given (None if one is
+        not among them)."""
+        place = {index: k for k, index in enumerate(self.candidates.tolist())}
+        if any(index not in place for index in candidates.tolist()):
+            return None
+        at = np.array([place[index] for index in candidates.tolist()], dtype=np.int64)
+        ends = np.append(self.starts[1:], len(self.phrasings))
+        where = ranges(self.starts[at], ends[at])
+        sizes = ends[at] - self.starts[at]
+        return _Scored(candidates, self.phrasings[where],
+                       np.concatenate(([0], np.cumsum(sizes)[:-1])), self.coverage[where],
+                       self.covered[where], self.bound[where], self.similarity[where])  # fmt: skip
+
+
 class _Asked(NamedTuple):
-    """What a question brings to every candidate's score."""
+    """What a question brings to every candidate's score; and, as the question's steps
+    work them out, what later steps would otherwise work out again."""
 
     total: float  # the weight of all its content words
     pairs: list[str]  # its known word pairs
     matched: list[tuple[str, float]]  # its known words and their weights
     text: str  # its normalized text with typos corrected
+    scored: list[_Scored]  # closeness's phrasings, once `_closeness` has run
 
 
 class _Bases(NamedTuple):
@@ -426,7 +457,7 @@ class Matcher:
                    for t in dict.fromkeys(w.token for w in words if w.known)]  # fmt: skip
         return _Asked(sum(w.weight for w in words),
                       [p for p in _pairs(tuple(corrected)) if p in self._term_id],
-                      matched, " ".join(corrected))  # fmt: skip
+                      matched, " ".join(corrected), [])  # fmt: skip
 
     def _bases(
         self, candidates: np.ndarray, retrieved: dict[int, float], words: list[_QueryWord],
@@ -797,13 +828,12 @@ class Matcher:
         round takes each candidate's most promising phrasing only). A candidate left out
         scores, rounded as the ranking rounds, below RANKED_KEPT others.
         """
-        phrasings, starts, coverage, bound = self._phrasing_coverages(
-            candidates, asked.matched, asked.text.split())
+        scored = self._scored(asked, candidates)
+        phrasings, starts, bound = scored.phrasings, scored.starts, scored.bound
         owner = _owners(starts, len(phrasings))
-        covered = PHRASING_COVERAGE_WEIGHT * 100 * coverage
-        bound = SIMILARITY_WEIGHT * bound + covered
         blend = np.zeros(len(phrasings))  # exact where computed
         pending = np.ones(len(phrasings), dtype=bool)
+        asked.scored[:] = [scored]
         first = True
         while True:
             lower = np.maximum.reduceat(np.where(pending, 0.0, blend), starts)
@@ -816,9 +846,8 @@ class Matcher:
                 first = False
             if not needed.any():
                 return dict(zip(candidates[alive].tolist(), lower[alive].tolist(), strict=True))
-            blend[needed] = (SIMILARITY_WEIGHT * self._similarities(asked.text,
-                                                                    phrasings[needed])
-                             + covered[needed])  # fmt: skip
+            scored.similarity[needed] = self._similarities(asked.text, phrasings[needed])
+            blend[needed] = SIMILARITY_WEIGHT * scored.similarity[needed] + scored.covered[needed]
             pending &= ~needed
 
     @staticmethod
@@ -849,22 +878,34 @@ class Matcher:
         the candidate's best blend so far. A phrasing left out has blend -inf and
         similarity NaN; its true blend is strictly below the best, so the closest phrasing
         (the first with the highest blend) is the one `_blends` finds."""
-        phrasings, starts, coverage, bound = self._phrasing_coverages(
-            candidates, asked.matched, asked.text.split())
+        scored = next(filter(None, (s.of(candidates) for s in asked.scored)), None)
+        scored = scored or self._scored(asked, candidates)
+        phrasings, starts, covered, bound = (scored.phrasings, scored.starts, scored.covered,
+                                             scored.bound)  # fmt: skip
         owner = _owners(starts, len(phrasings))
-        covered = PHRASING_COVERAGE_WEIGHT * 100 * coverage
-        bound = SIMILARITY_WEIGHT * bound + covered
         similarity = np.full(len(phrasings), np.nan)
         blend = np.full(len(phrasings), -np.inf)
 
         def score(chosen: np.ndarray) -> None:
             if chosen.any():
-                similarity[chosen] = self._similarities(asked.text, phrasings[chosen])
+                missing = chosen & np.isnan(scored.similarity)  # closeness did not ask
+                if missing.any():
+                    scored.similarity[missing] = self._similarities(asked.text,
+                                                                    phrasings[missing])
+                similarity[chosen] = scored.similarity[chosen]
                 blend[chosen] = SIMILARITY_WEIGHT * similarity[chosen] + covered[chosen]
 
         score(bound == np.maximum.reduceat(bound, starts)[owner])  # the most promising
         score(np.isneginf(blend) & (bound >= np.maximum.reduceat(blend, starts)[owner]))
-        return _Blends(similarity, coverage, blend, starts)
+        return _Blends(similarity, scored.coverage, blend, starts)
+
+    def _scored(self, asked: _Asked, candidates: np.ndarray) -> _Scored:
+        """The candidates' phrasings, their coverage and bounds, no similarity yet."""
+        phrasings, starts, coverage, bound = self._phrasing_coverages(
+            candidates, asked.matched, asked.text.split())
+        covered = PHRASING_COVERAGE_WEIGHT * 100 * coverage
+        return _Scored(candidates, phrasings, starts, coverage, covered,
+                       SIMILARITY_WEIGHT * bound + covered, np.full(len(phrasings), np.nan))
 
     def _similarities(self, text: str, phrasings: np.ndarray) -> np.ndarray:
         """rapidfuzz's token-set ratio of the text to each phrasing, in one batched call."""
