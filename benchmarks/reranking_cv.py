@@ -20,11 +20,19 @@ import argparse
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from calibration_cv import FOLDS, Question, confidences, figures, fold_knowledge, questions
+from calibration_cv import (
+    FOLDS,
+    Question,
+    confidences,
+    figures,
+    fit_calibration,
+    fold_knowledge,
+    questions,
+)
 
 from knowledge.calibration import Evidence
 from knowledge.matcher import Candidate, Matcher, Thresholds, _is_offtopic
-from knowledge.reranking import FEATURES, SCORE_PRIOR, WEIGHTS
+from knowledge.reranking import FEATURES, SCORE_PRIOR, WEIGHTS, rerank
 from knowledge.service import KnowledgeService
 
 L2 = 10.0  # ridge penalty on the standardised weights (CV: 1 → 85.8%, 10 → 86.5%, 100 → 85.1%)
@@ -62,8 +70,10 @@ def gather(cut: float) -> list[Asked]:
             q.vague = len(words) == 1 and words[0].known
             asked = matcher._asked(query, words) if words else None
             ranked = matcher._rank(asked, words) if asked else []
+            # The re-ranking's probability is filled in per weights (`reordered`).
+            chances = np.ones(len(ranked))
             if len(ranked) < 2:
-                judged = matcher._judge(asked, words, ranked) if ranked else None
+                judged = matcher._judge(asked, words, ranked, chances) if ranked else None
                 found.append(Asked(q, ranked, np.zeros((len(ranked), len(FEATURES))),
                                    [judged.evidence if judged else None] * len(ranked)))
                 continue
@@ -71,7 +81,7 @@ def gather(cut: float) -> list[Asked]:
             for c in ranked:  # as the judgement sees it when c is put first
                 rest = [o for o in ranked if o is not c]
                 judged = None if _is_offtopic(c.entry) else matcher._judge(asked, words,
-                                                                           [c, *rest])
+                                                                           [c, *rest], chances)
                 evidence.append(judged.evidence if judged else None)
             features = matcher._reranking(asked, words, ranked).features
             found.append(Asked(q, ranked, features, evidence))
@@ -107,13 +117,16 @@ def with_prior(weights: np.ndarray) -> np.ndarray:
 
 def reordered(a: Asked, weights: np.ndarray | None) -> Question:
     """The question as the decision sees it: candidates in the model's order (None: the
-    matcher's), the evidence of the best that is not off-topic."""
+    matcher's), the evidence of the best that is not off-topic with the model's probability
+    for it (the matcher's order: 1)."""
     order = list(range(len(a.ranked)))
+    chances = np.ones(len(a.ranked))
     if weights is not None and len(a.ranked) > 1:
-        order = np.argsort(-(a.features @ weights), kind="stable").tolist()
+        reranking = rerank(a.features, tuple(weights))
+        order, chances = reranking.order(), reranking.probabilities()
     best = next((k for k in order if not _is_offtopic(a.ranked[k].entry)), None)
-    return replace(a.question, ranked=[a.ranked[k] for k in order],
-                   evidence=None if best is None else a.evidence[best])
+    evidence = None if best is None else replace(a.evidence[best], rerank=float(chances[best]))
+    return replace(a.question, ranked=[a.ranked[k] for k in order], evidence=evidence)
 
 
 def first_right(qs: list[Question]) -> dict[str, float]:
@@ -125,6 +138,19 @@ def first_right(qs: list[Question]) -> dict[str, float]:
             c[0] += 1
             c[1] += bool(q.ranked) and q.ranked[0].entry.id in q.expected
     return {kind: right / total for kind, (total, right) in counts.items()}
+
+
+def separation(qs: list[Question], sure: np.ndarray) -> str:
+    """Per kind, how well the confidence tells a right best entry from an off-topic question:
+    the chance that a random one of the first scores above a random one of the second (AUC)."""
+    shown = []
+    for kind in dict.fromkeys(q.kind for q in qs):
+        right = np.array([s for q, s in zip(qs, sure, strict=True) if q.kind == kind and q.right])
+        off = np.array([s for q, s in zip(qs, sure, strict=True)
+                        if q.kind == kind and not q.expected])  # fmt: skip
+        above = (right[:, None] > off[None, :]).mean() + (right[:, None] == off[None, :]).mean() / 2
+        shown.append(f"{kind} {above:.3f}")
+    return "AUC right vs off-topic: " + "  ".join(shown)
 
 
 def main() -> None:
@@ -145,6 +171,7 @@ def main() -> None:
         ranked = "  ".join(f"{kind} {share:.1%}" for kind, share in first_right(qs).items())
         print(f"{label:18} right entry ranked first: {ranked}")
         sure = confidences(qs, None)
+        print(f"{'':18} {separation(qs, sure)}")
         for floor in args.confidence:
             shown = figures(qs, sure, replace(base, confidence=floor))
             print(f"{'':18} confidence ≥ {floor:3.0f} (calibration refitted per fold)  "
@@ -154,6 +181,9 @@ def main() -> None:
         weights = fit(asked)
         print("FITTED = (" + ", ".join(f"{w:.4g}" for w in weights) + ")")
         print(dict(zip(FEATURES, np.round(weights, 3).tolist(), strict=True)))
+        calibration, bias = fit_calibration(rows[-1][1])  # on the nested re-ranking's order
+        print("calibration WEIGHTS = (" + ", ".join(f"{w:.4g}" for w in calibration)
+              + f")  BIAS = {bias:.4g}")
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ class KnowledgeSettings:
     suggest_threshold: Score = Score(70.0)
     answer_margin: Score = Score(10.0)
     max_suggestions: int = 3
-    fallback_confidence: Score = Score(88.0)  # the calibration's confidence, in %
+    fallback_confidence: Score = Score(50.0)  # the calibration's confidence, in %
 
 
 @dataclass(frozen=True)

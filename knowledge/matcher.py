@@ -76,7 +76,7 @@ class Thresholds:
     suggest: float = 70.0
     margin: float = 10.0
     max_suggestions: int = 3
-    confidence: float = 88.0  # 0–100: below it the bot falls back whatever the score
+    confidence: float = 50.0  # 0–100: below it the bot falls back whatever the score
 
 
 @dataclass(frozen=True)
@@ -319,18 +319,22 @@ class Matcher:
         if not words:
             return MatchResult("fallback", None, 0.0, (), query.text)
         asked = self._asked(query, words)
-        ranked = self._reranked(asked, words, self._rank(asked, words))
+        ranked, chances = self._reranked(asked, words, self._rank(asked, words))
         vague = len(words) <= VAGUE_WORDS and all(w.known for w in words)
         return self._decide(ranked, query.text, vague,
-                            lambda: self._judge(asked, words, ranked))  # fmt: skip
+                            lambda: self._judge(asked, words, ranked, chances))  # fmt: skip
 
     def _judge(
-        self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate]
+        self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate],
+        chances: np.ndarray,
     ) -> Judgement | None:
-        """The calibration's verdict on the best entry that is not an off-topic question."""
-        best = next((c for c in ranked if not _is_offtopic(c.entry)), None)
-        if best is None:
+        """The calibration's verdict on the best entry that is not an off-topic question;
+        `chances` are the re-ranking's probabilities of the ranked candidates."""
+        place = next((k for k, c in enumerate(ranked) if not _is_offtopic(c.entry)), None)
+        if place is None:
             return None
+        best = ranked[place]
+        rival = max((c.score for k, c in enumerate(ranked) if k != place), default=0.0)
         index = self._position[best.entry.id]
         known = [w for w in words if w.known]
         candidate = np.array([index], dtype=np.int64)
@@ -342,7 +346,7 @@ class Matcher:
         offtopic = max((c.score for c in ranked if _is_offtopic(c.entry)), default=0.0)
         return judge(Evidence(best.score, self._coverages(candidate, words)[0] / asked.total,
                               pairs, key_term_share(self._key_terms[index], set(terms)), rarest,
-                              offtopic))  # fmt: skip
+                              offtopic, float(chances[place]), best.score - rival))  # fmt: skip
 
     def _rank(self, asked: _Asked, words: list[_QueryWord]) -> list[Candidate]:
         """The best candidates first, scored 0–100 (the top RANKED_KEPT exactly).
@@ -378,11 +382,14 @@ class Matcher:
 
     def _reranked(
         self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate]
-    ) -> list[Candidate]:
-        """The ranked candidates in the re-ranking model's order (knowledge/reranking.py)."""
+    ) -> tuple[list[Candidate], np.ndarray]:
+        """The ranked candidates in the re-ranking model's order (knowledge/reranking.py),
+        and the model's probability for each (a lone candidate: 1)."""
         if len(ranked) < 2:
-            return ranked
-        return [ranked[k] for k in self._reranking(asked, words, ranked).order()]
+            return ranked, np.ones(len(ranked))
+        reranking = self._reranking(asked, words, ranked)
+        order = reranking.order()
+        return [ranked[k] for k in order], reranking.probabilities()[order]
 
     def _reranking(
         self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate]
@@ -492,8 +499,9 @@ class Matcher:
         asked = self._asked(query, words)
         ranked = self._rank(asked, words)
         reranking = self._reranking(asked, words, ranked) if len(ranked) > 1 else None
-        reordered = [ranked[k] for k in reranking.order()] if reranking else ranked
-        judgement = self._judge(asked, words, reordered)
+        order = reranking.order() if reranking else [0]
+        chances = reranking.probabilities()[order] if reranking else np.ones(1)
+        judgement = self._judge(asked, words, [ranked[k] for k in order], chances)
         place = {id(c.entry): k for k, c in enumerate(ranked)}
         retrieved = self._retrieve(words, asked.pairs)
         candidates = np.array([self._position[c.entry.id] for c in result.ranked],

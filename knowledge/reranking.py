@@ -69,6 +69,12 @@ class Reranking:
         """Candidate positions, best first; ties keep the matcher's order."""
         return np.argsort(-self.scores, kind="stable").tolist()
 
+    def probabilities(self) -> np.ndarray:
+        """The model's probability that each candidate is the topic asked (a softmax over
+        the candidates, as it was fitted): how clearly the first one won."""
+        shifted = np.exp(self.scores - self.scores.max())
+        return shifted / shifted.sum()
+
     def points(self, k: int) -> tuple[tuple[str, float, float], ...]:
         """(feature, value, what it added to the score) for candidate k, for explanations."""
         return tuple((name, float(value), float(value * weight)) for name, value, weight

@@ -41,10 +41,11 @@ UNANSWERED_SHOWN = 10
 SIGNAL_LABELS = {"similarity": "giống câu gần nhất", "phrasing_coverage": "phủ câu gần nhất",
                  "coverage": "phủ câu hỏi", "evidence": "từ đặc trưng",
                  "bm25": "so với mục dẫn đầu"}  # fmt: skip
-# What the calibration (knowledge/calibration.py) weighs to be sure the best entry is ours.
+# What the calibration (knowledge/calibration.py) weighs to be sure the best entry is right.
 CONFIDENCE_LABELS = {"score": "điểm", "coverage": "phủ câu hỏi", "pairs": "cụm từ khớp",
                      "key_terms": "từ chính của mục", "rarest": "độ phổ biến của từ hiếm nhất",
-                     "offtopic": "câu ngoài phạm vi gần nhất"}  # fmt: skip
+                     "offtopic": "câu ngoài phạm vi gần nhất",
+                     "rerank": "xác suất khi xếp lại", "margin": "hơn điểm mục kế tiếp"}  # fmt: skip
 RECURRENCE_LABELS = {"once": "một lần", "monthly": "hằng tháng", "quarterly": "hằng quý",
                      "cron": "theo lịch"}  # fmt: skip
 

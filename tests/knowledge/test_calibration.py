@@ -78,14 +78,30 @@ def test_the_explanation_gives_the_confidence_and_what_each_signal_added(
     logit = BIAS + sum(added for *_, added in judgement.points)
     assert judgement.confidence == pytest.approx(100 / (1 + math.exp(-logit)))
     assert [name for name, *_ in judgement.points] == [
-        "score", "coverage", "pairs", "key_terms", "rarest", "offtopic"]
+        "score", "coverage", "pairs", "key_terms", "rarest", "offtopic", "rerank", "margin"]
 
 
 def test_more_evidence_that_the_entry_is_ours_never_lowers_the_confidence():
-    base = Evidence(score=72.0, coverage=0.5, pairs=1, key_terms=0.5, rarest=5.5, offtopic=0.0)
+    base = Evidence(score=72.0, coverage=0.5, pairs=1, key_terms=0.5, rarest=5.5, offtopic=0.0,
+                    rerank=0.5, margin=3.0)  # fmt: skip
     surer = [replace(base, score=80.0), replace(base, coverage=0.9), replace(base, pairs=4),
-             replace(base, key_terms=1.0), replace(base, rarest=0.0)]  # fmt: skip
+             replace(base, key_terms=1.0), replace(base, rarest=0.0),
+             replace(base, rerank=0.95), replace(base, margin=12.0)]  # fmt: skip
     less_sure = [replace(base, offtopic=70.0), replace(base, rarest=6.5)]
     confidence = judge(base).confidence
     assert all(judge(e).confidence > confidence for e in surer)
     assert all(judge(e).confidence < confidence for e in less_sure)
+
+
+def test_the_confidence_weighs_how_clearly_the_re_ranking_and_the_scores_chose_the_entry(
+    shipped_knowledge: KnowledgeService,
+):
+    # The calibration judges the re-ranked first entry: the re-ranking's probability for it
+    # and its lead over the best rival's score are evidence like what matched.
+    explained = shipped_knowledge.matcher.explain("vneid nhà tôi cứ báo lỗi mãi, tức quá")
+    evidence = explained.judgement.evidence
+    best, *rivals = explained.result.ranked
+    assert evidence.margin == pytest.approx(best.score - max(c.score for c in rivals))
+    assert 0.0 < evidence.rerank <= 1.0
+    unsure = judge(replace(evidence, rerank=0.2, margin=0.0)).confidence
+    assert unsure < explained.judgement.confidence

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from knowledge.matcher import Thresholds
 from knowledge.reranking import FEATURES, rerank
 from knowledge.service import KnowledgeService
 from tests.faq_files import entry_yaml
@@ -30,7 +31,8 @@ def where_and_children(make_faq_dir) -> KnowledgeService:
         ["Làm thẻ mất bao nhiêu tiền", "Phí cấp đổi thẻ", "Cấp lại thẻ tốn bao nhiêu",
          "Miễn phí cấp thẻ không"],
     )})  # fmt: skip
-    return KnowledgeService(folder)
+    # Three entries are too few for the calibration's judgement: only the order is tested.
+    return KnowledgeService(folder, thresholds=Thresholds(confidence=0.0))
 
 
 def test_an_entry_whose_phrasings_share_the_question_outranks_a_short_one_inside_it(
@@ -49,6 +51,17 @@ def test_candidates_follow_the_models_scores_and_ties_keep_the_matchers_order():
     features[1, FEATURES.index("phrasing_share")] = 1.0
     weights = tuple(1.0 if name == "phrasing_share" else 0.0 for name in FEATURES)
     assert rerank(features, weights).order() == [1, 0, 2]
+
+
+def test_the_model_gives_each_candidate_a_probability_highest_for_the_first():
+    features = np.zeros((3, len(FEATURES)))
+    features[:, FEATURES.index("phrasing_share")] = [0.2, 1.0, 0.0]
+    weights = tuple(2.0 if name == "phrasing_share" else 0.0 for name in FEATURES)
+    reranking = rerank(features, weights)
+    chances = reranking.probabilities()
+    assert chances.sum() == pytest.approx(1.0)
+    assert chances.argmax() == reranking.order()[0] == 1
+    assert chances[0] > chances[2]
 
 
 def test_each_feature_s_share_of_the_models_score_is_explained(

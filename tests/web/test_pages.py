@@ -59,7 +59,9 @@ class TestAsking:
             "/thu-hoi", {"csrf": await browser.csrf("/thu-hoi"), "question": question})
         shown = html.split('id="confidence"')[1].split("</p>")[0]
         assert f"<strong>{judgement.confidence:.0f}%</strong>" in shown
-        assert "từ chính của mục 0.00" in shown and "dưới 88% bot từ chối" in shown
+        threshold = running.knowledge.matcher.thresholds.confidence
+        assert "từ chính của mục 0.00" in shown and f"dưới {threshold:.0f}% bot từ chối" in shown
+        assert "xác suất khi xếp lại" in shown and "hơn điểm mục kế tiếp" in shown
 
 
 class TestKnowledge:
