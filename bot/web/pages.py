@@ -44,8 +44,8 @@ SIGNAL_LABELS = {"similarity": "giống câu gần nhất", "phrasing_coverage":
 # What the calibration (knowledge/calibration.py) weighs to be sure the best entry is right.
 CONFIDENCE_LABELS = {"score": "điểm", "coverage": "phủ câu hỏi", "pairs": "cụm từ khớp",
                      "key_terms": "từ chính của mục", "rarest": "độ phổ biến của từ hiếm nhất",
-                     "offtopic": "câu ngoài phạm vi gần nhất",
-                     "rerank": "xác suất khi xếp lại", "margin": "hơn điểm mục kế tiếp"}  # fmt: skip
+                     "offtopic": "câu ngoài phạm vi gần nhất", "rerank": "xác suất khi xếp lại",
+                     "margin": "hơn điểm mục kế tiếp"}  # fmt: skip
 RECURRENCE_LABELS = {"once": "một lần", "monthly": "hằng tháng", "quarterly": "hằng quý",
                      "cron": "theo lịch"}  # fmt: skip
 
