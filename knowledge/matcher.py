@@ -39,7 +39,7 @@ from knowledge.commonness import Commonness, vietnamese
 from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Entry, KnowledgeBase
 from knowledge.normalize import Normalized, Normalizer
-from knowledge.postings import Postings
+from knowledge.postings import LookedUp, Postings
 from knowledge.reranking import Reranking, cosines, rerank
 from knowledge.token_sets import TokenSets, ranges
 from knowledge.token_table import TokenTable, Vocabulary, unique
@@ -163,6 +163,16 @@ class _Scored(NamedTuple):
                        self.covered[where], self.bound[where], self.similarity[where])  # fmt: skip
 
 
+@dataclass
+class _Seen:
+    """What a question's steps worked out that later steps would otherwise work out
+    again, each set by the step that finds it."""
+
+    phrasings: Postings | LookedUp | None = None  # the front runners' term weights
+    answers: Postings | LookedUp | None = None  # ... and which words their answers use
+    scored: _Scored | None = None  # closeness's phrasings
+
+
 class _Asked(NamedTuple):
     """What a question brings to every candidate's score; and, as the question's steps
     work them out, what later steps would otherwise work out again."""
@@ -171,7 +181,7 @@ class _Asked(NamedTuple):
     pairs: list[str]  # its known word pairs
     matched: list[tuple[str, float]]  # its known words and their weights
     text: str  # its normalized text with typos corrected
-    scored: list[_Scored]  # closeness's phrasings, once `_closeness` has run
+    seen: _Seen
 
 
 class _Bases(NamedTuple):
@@ -339,12 +349,13 @@ class Matcher:
         known = [w for w in words if w.known]
         candidate = np.array([index], dtype=np.int64)
         terms = [self._term_id[w.token] for w in known] + [self._term_id[p] for p in asked.pairs]
-        used = self._postings.used_by(terms, candidate)[:, 0].tolist()
+        used = (asked.seen.phrasings or self._postings).used_by(terms, candidate)[:, 0].tolist()
         pairs = sum(used[len(known):])
         rarest = min((self._commonness.zipf(w.token, None)
                       for w, hit in zip(known, used, strict=False) if hit), default=7.0)
         offtopic = max((c.score for c in ranked if _is_offtopic(c.entry)), default=0.0)
-        return judge(Evidence(best.score, self._coverages(candidate, words)[0] / asked.total,
+        return judge(Evidence(best.score,
+                              self._coverages(candidate, words, asked.seen)[0] / asked.total,
                               pairs, key_term_share(self._key_terms[index], set(terms)), rarest,
                               offtopic, float(chances[place]), best.score - rival))  # fmt: skip
 
@@ -356,7 +367,7 @@ class Matcher:
         that may still enter the top RANKED_KEPT (see `_closeness`). Candidates are then
         taken by their cheap part while they could still enter the top.
         """
-        retrieved = self._retrieve(words, asked.pairs)
+        retrieved = self._retrieve(words, asked.pairs, asked.seen)
         if not retrieved:
             return []
         candidates = np.fromiter(retrieved, dtype=np.int64, count=len(retrieved))
@@ -436,12 +447,12 @@ class Matcher:
         pair_ids = [self._term_id[p] for p in asked.pairs]
         terms = [self._term_id[w.token] for w in known] + pair_ids
         query = np.array([w.weight for w in known] + [self._idf[p] for p in pair_ids])
-        saturation = self._postings.weights_in(terms, candidates)
+        saturation = (asked.seen.phrasings or self._postings).weights_in(terms, candidates)
         used = saturation > 0
         bm25 = query @ saturation
         squares = np.array([w.weight for w in words]) ** 2
         pair_weight, pairs_used = query[len(known):], used[len(known):]
-        return [self._coverages(candidates, words) / (asked.total or 1.0),
+        return [self._coverages(candidates, words, asked.seen) / (asked.total or 1.0),
                 cosines(query, saturation * self._idf_array[terms][:, None],
                         self._entry_norms[candidates]),
                 bm25 / (bm25.max() or 1.0),
@@ -450,12 +461,15 @@ class Matcher:
                 / (query.max(initial=0.0) or 1.0),
                 pair_weight @ pairs_used / (pair_weight.sum() or 1.0),
                 np.log1p(pairs_used.sum(axis=0)),
-                self._answer_share(known, candidates) / (asked.total or 1.0)]  # fmt: skip
+                self._answer_share(known, candidates, asked.seen)
+                / (asked.total or 1.0)]  # fmt: skip
 
-    def _answer_share(self, known: list[_QueryWord], candidates: np.ndarray) -> np.ndarray:
+    def _answer_share(
+        self, known: list[_QueryWord], candidates: np.ndarray, seen: _Seen
+    ) -> np.ndarray:
         """Per candidate, the weight of the question's known words its answer uses."""
-        in_answer = self._answers.used_by([self._answer_id.get(w.token, -1) for w in known],
-                                          candidates)  # fmt: skip
+        in_answer = (seen.answers or self._answers).used_by(
+            [self._answer_id.get(w.token, -1) for w in known], candidates)
         return np.array([w.weight for w in known]) @ in_answer
 
     def _asked(self, query: Normalized, words: list[_QueryWord]) -> _Asked:
@@ -464,7 +478,7 @@ class Matcher:
                    for t in dict.fromkeys(w.token for w in words if w.known)]  # fmt: skip
         return _Asked(sum(w.weight for w in words),
                       [p for p in _pairs(tuple(corrected)) if p in self._term_id],
-                      matched, " ".join(corrected), [])  # fmt: skip
+                      matched, " ".join(corrected), _Seen())  # fmt: skip
 
     def _bases(
         self, candidates: np.ndarray, retrieved: dict[int, float], words: list[_QueryWord],
@@ -472,9 +486,9 @@ class Matcher:
     ) -> _Bases:
         """Per candidate, the cheap part of its score (coverage, evidence, BM25), for all
         candidates at once."""
-        mass = self._coverages(candidates, words)
+        mass = self._coverages(candidates, words, asked.seen)
         pair_ids = [self._term_id[p] for p in asked.pairs]
-        pair_hits = self._postings.used_by(pair_ids, candidates)
+        pair_hits = (asked.seen.phrasings or self._postings).used_by(pair_ids, candidates)
         pair_mass = _sum_rows(pair_hits, [self._idf[p] for p in pair_ids])
         # math.exp, not numpy's: the score must not depend on which SIMD path numpy takes
         evidence = np.array([1 - math.exp(-x) for x in ((mass + PAIR_WEIGHT * pair_mass)
@@ -755,13 +769,16 @@ class Matcher:
         fixes = {w.typed: w.token for w in words if w.typed != w.token}
         return [fixes.get(t, t) for t in query.tokens]
 
-    def _retrieve(self, words: list[_QueryWord], pairs: list[str]) -> dict[int, float]:
+    def _retrieve(
+        self, words: list[_QueryWord], pairs: list[str], seen: _Seen | None = None
+    ) -> dict[int, float]:
         """BM25 scores of the entries sharing the most (weighted) words and pairs with the
         query, best first: every entry close enough to the best, not a fixed handful.
 
         A term counts more in an entry where more phrasings use it. Rare terms walk their
         posting lists; broad words (in many entries) and the answer text only add to the
-        front runners, so common words cannot make the query cost O(entries).
+        front runners, so common words cannot make the query cost O(entries). What the
+        front runners use is looked up once, and kept in `seen` for the later steps.
         """
         terms = [(self._term_id[w.token], w.weight, w.token) for w in words if w.known]
         terms += [(self._term_id[p], self._idf[self._term_id[p]], p) for p in pairs]
@@ -778,34 +795,43 @@ class Matcher:
         first = np.unique(entries, return_index=True)[1]
         reached = entries[np.sort(first)]  # in the order first reached: it breaks ties
         best = _best(reached, scores, 2 * MAX_CANDIDATES)
+        seen = seen or _Seen()
+        seen.phrasings = LookedUp(self._postings, [term for term, *_ in terms], best)
+        seen.answers = LookedUp(self._answers, [self._answer_id.get(t, -1) for *_, t in terms],
+                                best)  # fmt: skip
         if broad:  # common words only re-order the front runners
-            rows = self._postings.weights_in([term for term, *_ in broad], best)
+            rows = seen.phrasings.weights_in([term for term, *_ in broad], best)
             for (_, weight, _), row in zip(broad, rows, strict=True):
                 scores[best] += weight * row
-        scores[best] += ANSWER_FIELD_WEIGHT * self._answer_mass([t for *_, t in terms], best)
+        scores[best] += ANSWER_FIELD_WEIGHT * self._answer_mass([t for *_, t in terms], best,
+                                                                seen.answers)  # fmt: skip
         best = _best(best, scores, MAX_CANDIDATES)
         floor = CANDIDATE_FLOOR * scores[best[0]]
         return {index: score for index, score in zip(best.tolist(), scores[best].tolist(),
                                                      strict=True) if score >= floor}  # fmt: skip
 
-    def _answer_mass(self, terms: list[str], candidates: np.ndarray) -> np.ndarray:
+    def _answer_mass(
+        self, terms: list[str], candidates: np.ndarray, answers: LookedUp
+    ) -> np.ndarray:
         """The answer-field weight of the query's words each candidate's answer uses (the
         answer is a weaker field: words there and not in the phrasings are rare evidence)."""
         asked = [t for t in dict.fromkeys(terms) if t in self._answer_idf]
         if not asked:
             return np.zeros(len(candidates))
-        used = self._answers.used_by([self._answer_id[t] for t in asked], candidates)
+        used = answers.used_by([self._answer_id[t] for t in asked], candidates)
         return _sum_rows(used, [self._answer_idf[t] for t in asked])
 
-    def _coverages(self, candidates: np.ndarray, words: list[_QueryWord]) -> np.ndarray:
+    def _coverages(
+        self, candidates: np.ndarray, words: list[_QueryWord], seen: _Seen
+    ) -> np.ndarray:
         """Per candidate, the weight of the query words it knows (in its answer: partly).
         A word typed with diacritics the entry spells otherwise is another word."""
         known = [w for w in words if w.known]
         weights = np.array([w.weight for w in known])[:, None]
-        in_phrasings = self._postings.used_by([self._term_id[w.token] for w in known],
-                                              candidates)  # fmt: skip
-        in_answer = self._answers.used_by([self._answer_id.get(w.token, -1) for w in known],
-                                          candidates)  # fmt: skip
+        in_phrasings = (seen.phrasings or self._postings).used_by(
+            [self._term_id[w.token] for w in known], candidates)
+        in_answer = (seen.answers or self._answers).used_by(
+            [self._answer_id.get(w.token, -1) for w in known], candidates)
         counted = np.where(in_phrasings, weights,
                            np.where(in_answer, ANSWER_FIELD_WEIGHT * weights, 0.0))
         for row, w in zip(counted, known, strict=True):
@@ -841,7 +867,7 @@ class Matcher:
         owner = _owners(starts, len(phrasings))
         blend = np.zeros(len(phrasings))  # exact where computed
         pending = np.ones(len(phrasings), dtype=bool)
-        asked.scored[:] = [scored]
+        asked.seen.scored = scored
         first = True
         while True:
             lower = np.maximum.reduceat(np.where(pending, 0.0, blend), starts)
@@ -886,7 +912,7 @@ class Matcher:
         the candidate's best blend so far. A phrasing left out has blend -inf and
         similarity NaN; its true blend is strictly below the best, so the closest phrasing
         (the first with the highest blend) is the one `_blends` finds."""
-        scored = next(filter(None, (s.of(candidates) for s in asked.scored)), None)
+        scored = asked.seen.scored and asked.seen.scored.of(candidates)
         scored = scored or self._scored(asked, candidates)
         phrasings, starts, covered, bound = (scored.phrasings, scored.starts, scored.covered,
                                              scored.bound)  # fmt: skip

@@ -75,3 +75,35 @@ class Postings:
         where[order] = np.searchsorted(self._keys, probes.ravel()[order])
         where = np.minimum(where, len(self._keys) - 1).reshape(probes.shape)
         return self._keys[where] == probes, where
+
+
+class LookedUp:
+    """Some terms' weights in some candidates, looked up once for a question: its later
+    steps ask again about subsets of the same terms and candidates (each search of the big
+    sorted array costs far more than picking rows and columns from a small table). Answers
+    what `Postings` answers; anything outside the table goes to the postings."""
+
+    def __init__(self, postings: Postings, terms: list[int], candidates: np.ndarray) -> None:
+        self._postings = postings
+        self._row = {term: k for k, term in reversed(list(enumerate(terms)))}
+        self._column = {index: k for k, index in enumerate(candidates.tolist())}
+        self._found, where = postings._find(terms, candidates)
+        self._weights = np.where(self._found, postings._weights[where], 0.0)
+
+    def weights_in(self, terms: list[int], candidates: np.ndarray) -> np.ndarray:
+        """terms × candidates: each candidate's weight for each term, 0.0 where unused."""
+        at = self._at(terms, candidates)
+        return self._weights[at] if at else self._postings.weights_in(terms, candidates)
+
+    def used_by(self, terms: list[int], candidates: np.ndarray) -> np.ndarray:
+        """terms × candidates: whether each candidate entry uses each term."""
+        at = self._at(terms, candidates)
+        return self._found[at] if at else self._postings.used_by(terms, candidates)
+
+    def _at(self, terms: list[int], candidates: np.ndarray) -> tuple[np.ndarray, ...] | None:
+        """Where the rows and columns asked for sit in the table, or None if one is not."""
+        rows = [self._row.get(term, -1) for term in terms]
+        columns = [self._column.get(index, -1) for index in candidates.tolist()]
+        if -1 in rows or -1 in columns:
+            return None
+        return np.ix_(np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64))
