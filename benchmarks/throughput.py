@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import contextlib
 import itertools
 import json
@@ -175,14 +176,27 @@ def echo_command(tmp: Path, fake: FakeTelegram, mode: str, port: int) -> list[st
 Command = Callable[[Path, FakeTelegram, str, int], list[str]]
 
 
+# Runs a Python script under cProfile timed by CPU time: on a busy machine the wall time of a
+# call also counts the waits for a core, which swamps the profile of the calls themselves.
+CPU_PROFILE = """\
+import cProfile, runpy, sys, time
+output, sys.argv = sys.argv[1], sys.argv[2:]
+profile = cProfile.Profile(time.process_time)
+try:
+    profile.runcall(runpy.run_path, sys.argv[0], run_name="__main__")
+finally:
+    profile.dump_stats(output)
+"""
+
+
 def profiled(command: Command, folder: Path) -> Command:
-    """`command` under cProfile, its statistics written to `folder`/troly06-<mode>.prof."""
+    """`command` (a Python script and its arguments) under cProfile in CPU time, its
+    statistics written to `folder`/troly06-<mode>.prof."""
 
     def under_cprofile(tmp: Path, fake: FakeTelegram, mode: str, port: int) -> list[str]:
         folder.mkdir(parents=True, exist_ok=True)
         output = folder.resolve() / f"troly06-{mode}.prof"
-        return [sys.executable, "-m", "cProfile", "-o", str(output),
-                *command(tmp, fake, mode, port)]
+        return [sys.executable, "-c", CPU_PROFILE, str(output), *command(tmp, fake, mode, port)]
 
     return under_cprofile
 
@@ -323,6 +337,7 @@ class FanOut:
     marked_sent: int = 0
     rejected: int = 0  # the fake's 429 answers
     cpu_seconds: float = 0.0  # the bot's, from `moment` to the last reminder
+    slowest: str = ""  # what the bot did while the slowest replies during the fan-out waited
 
     @property
     def rate(self) -> float:
@@ -381,6 +396,49 @@ async def until_all_reached(fake: RateLimitedTelegram, plan: FanOut, done: async
     done.set()
 
 
+class SchedWatch:
+    """Samples a process's time on a core and its time waiting for one (/proc/<pid>/schedstat,
+    in ns) every `every` seconds, to tell a slow reply's wait apart: the bot working, the
+    bot runnable but the machine's cores busy with others, or the bot idle (waiting on the
+    fake, a timer, the disk)."""
+
+    def __init__(self, pid: int, every: float = 0.01) -> None:
+        self.path, self.every = Path(f"/proc/{pid}/schedstat"), every
+        self.samples: list[tuple[float, int, int]] = []  # (perf_counter, on a core, waiting)
+
+    async def run(self) -> None:
+        while True:
+            on_core, waiting, _ = self.path.read_text().split()
+            self.samples.append((time.perf_counter(), int(on_core), int(waiting)))
+            await asyncio.sleep(self.every)
+
+    def between(self, start: float, end: float) -> tuple[float, float]:
+        """(seconds on a core, seconds waiting for one) from `start` to `end` (perf_counter),
+        from the samples nearest to each."""
+        moments = [sample[0] for sample in self.samples]
+        first = self.samples[max(0, bisect.bisect_right(moments, start) - 1)]
+        last = self.samples[min(len(moments) - 1, bisect.bisect_left(moments, end))]
+        return (last[1] - first[1]) / 1e9, (last[2] - first[2]) / 1e9
+
+    def slowest_report(self, replies: list[tuple[float, float]], moment: float) -> str:
+        """The replies above the 95th percentile: when they were asked (seconds after
+        `moment`), their mean wait and, meanwhile, the bot's mean time on a core and
+        waiting for one."""
+        cut = statistics.quantiles([seconds for _, seconds in replies], n=100)[94]
+        slow = [(asked, seconds) for asked, seconds in replies if seconds > cut]
+        spent = [self.between(asked, asked + seconds) for asked, seconds in slow]
+        when = statistics.quantiles([asked - moment for asked, _ in slow] * 2, n=4)
+        return (f"the {len(slow)} replies above the p95 during it, asked {when[0]:.0f} / "
+                f"{when[1]:.0f} / {when[2]:.0f} s after the moment (quartiles), waited "
+                f"{_mean_ms(slow, 1)} ms on average; meanwhile the bot was on a core "
+                f"{_mean_ms(spent, 0)} ms and waited for one {_mean_ms(spent, 1)} ms (the rest "
+                f"it was idle: waiting on the fake, a timer or the disk)")
+
+
+def _mean_ms(pairs: list[tuple[float, float]], index: int) -> str:
+    return f"{statistics.fmean(pair[index] for pair in pairs) * 1000:.0f}"
+
+
 async def measure_fan_out(mode: str, plan: FanOut, ask_rate: float, in_flight: int,
                           warm_up: int, profile: Path | None = None) -> FanOut:
     texts = questions()
@@ -400,6 +458,8 @@ async def measure_fan_out(mode: str, plan: FanOut, ask_rate: float, in_flight: i
                 deadline = due + 3 * plan.members / plan.rate + 120
                 watching = asyncio.create_task(until_all_reached(fake, plan, done, deadline))
                 asking = asyncio.create_task(citizens.ask_steadily(texts, ask_rate, done))
+                sched = SchedWatch(bot.pid)
+                sampling = asyncio.create_task(sched.run())
                 try:
                     await asyncio.sleep(due - time.perf_counter())
                     cpu_before = process_cpu_seconds(bot.pid)
@@ -410,12 +470,14 @@ async def measure_fan_out(mode: str, plan: FanOut, ask_rate: float, in_flight: i
                 finally:  # a failure shows as itself, not as citizens asking a stopped bot
                     watching.cancel()
                     asking.cancel()
+                    sampling.cancel()
             db = open_database(Path(tmp) / "troly06.db")
             plan.marked_sent = db.execute(
                 "SELECT COUNT(*) FROM deliveries WHERE status = 'sent'").fetchone()[0]
             db.close()
     plan.idle = [seconds for asked, seconds in answered if asked < due]
     plan.during = [seconds for asked, seconds in answered if asked >= due]
+    plan.slowest = sched.slowest_report([reply for reply in answered if reply[0] >= due], due)
     plan.duplicates = sum(max(0, fake.accepted[chat] - 1) for chat in plan.officials)
     plan.losses = sum(1 for chat in plan.officials if not fake.accepted[chat])
     plan.rejected = fake.rejected
@@ -435,7 +497,8 @@ def fan_out_report(mode: str, plan: FanOut) -> str:
             f"{plan.losses}, marked sent {plan.marked_sent}, 429s {plan.rejected}; bot CPU "
             f"{plan.cpu_seconds:.1f} s\n"
             f"  citizens' replies p50 / p95 / p99 ms: before the fan-out "
-            f"{percentiles_ms(plan.idle)}; during it {percentiles_ms(plan.during)}")
+            f"{percentiles_ms(plan.idle)}; during it {percentiles_ms(plan.during)}\n"
+            f"  {plan.slowest}")
 
 
 HEADER = ("| bot | mode | updates/s | CPU ms/update | p50 ms | p95 ms | p99 ms | RSS MB (peak) "
