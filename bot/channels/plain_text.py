@@ -94,9 +94,11 @@ def split_text(text: str, limit: int, measure: Measure = len) -> list[str]:
 def join_lines(lines: list[str], limit: int, measure: Measure = len) -> list[str]:
     """Lines (each within `limit`) joined into as few parts as fit; blank parts dropped.
 
-    Lines are never cut, so markup kept within a line (Telegram's HTML) stays whole.
+    Lines are never cut, so markup kept within a line (Telegram's HTML) stays whole. Text
+    that fits whole is measured once (packing measures every growing part again).
     """
-    parts = _pack(lines, limit, measure, "\n")
+    whole = "\n".join(lines)
+    parts = [whole] if measure(whole) <= limit else _pack(lines, limit, measure, "\n")
     return [part.strip("\n") for part in parts if part.strip()]
 
 

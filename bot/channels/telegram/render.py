@@ -64,8 +64,12 @@ def _lines(reply: Reply, limit: int) -> list[str]:
     if reply.title:
         lines.extend(f"<b>{piece}</b>" for piece in _escaped_pieces(reply.title, limit - 7))
         lines.append("")
-    for line in reply.text.split("\n"):
-        lines.extend(_escaped_pieces(line, limit))
+    text = html.escape(reply.text, quote=False)
+    if utf16_length(text) <= limit:  # the usual case: every line fits, escaped once
+        lines.extend(text.split("\n"))
+    else:
+        for line in reply.text.split("\n"):
+            lines.extend(_escaped_pieces(line, limit))
     if reply.links:
         lines.append("")
     for link in reply.links:  # titles and URLs are short: a link never needs splitting
