@@ -23,6 +23,7 @@ losses are counted from what the fake accepted per official chat.
   python benchmarks/throughput.py                         # N=2000, both modes, 1 run
   python benchmarks/throughput.py --updates 2000 --runs 3 --mode webhook
   python benchmarks/throughput.py --fan-out 10000 --mode webhook   # ~4 min
+  python benchmarks/throughput.py --beside-matching --updates 1500 --runs 2
 """
 
 from __future__ import annotations
@@ -53,7 +54,11 @@ from aiohttp import web
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.reminders import roster_yaml
+from bot.app import App
 from foundations.database import open_database
+from foundations.settings_file import load_config
+from knowledge.matcher import MatchResult
+from knowledge.service import KnowledgeService
 from scheduler.store import ensure_schema, load_files_into
 from tests.fakes.local_server import LOOPBACK, free_port
 from tests.fakes.rate_limited_telegram import RateLimitedTelegram
@@ -313,6 +318,49 @@ async def measure(label: str, command: Command, mode: str, updates: int, in_flig
     return Result(label, mode, updates, seconds, cpu, latencies, rss, peak, driver, typing)
 
 
+# -- everything but matching, in this process ------------------------------------------------
+
+
+class RememberedMatches(KnowledgeService):
+    """The shipped knowledge base answering each of `texts` from a table made beforehand: the
+    bot around the matcher, without the matcher's cost."""
+
+    def __init__(self, texts: list[str]) -> None:
+        super().__init__()
+        match = super().match
+        self._matches = {text: match(text) for text in texts}
+
+    def match(self, text: str) -> MatchResult:
+        remembered = self._matches.get(text)
+        return remembered if remembered is not None else super().match(text)
+
+
+async def measure_beside_matching(updates: int, in_flight: int, warm_up: int) -> float:
+    """CPU ms per update of this whole process: the real bot (App: the Telegram channel in
+    webhook mode, the conversation, SQLite, the outbox) with its matches remembered, the
+    fake Bot API and the citizens. Steadier than the bot's process beside a matcher whose
+    cost swings with the machine's load; the fake and the citizens are the benchmark's
+    "driver" share of the other runs (about 1 ms per update)."""
+    texts = questions()
+    knowledge = RememberedMatches(texts)
+    async with AnsweringFake() as fake, aiohttp.ClientSession() as session:
+        port = free_port()
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "config.yaml"
+            config = troly06_config(Path(tmp), fake, "webhook", port)
+            path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+            app = App(load_config(path, environ={}), knowledge)
+            await app.start()
+            try:
+                citizens = Citizens(fake, "webhook", port, session)
+                await citizens.ask_all(cycled(texts, warm_up), in_flight)
+                before = time.process_time()
+                await citizens.ask_all(cycled(texts, updates), in_flight)
+                return (time.process_time() - before) * 1000 / updates
+            finally:
+                await app.stop()
+
+
 # -- citizens asking during a reminder fan-out ----------------------------------------------
 
 
@@ -523,6 +571,13 @@ async def run(args: argparse.Namespace) -> None:
     if args.profile:
         commands["troly06"] = profiled(troly06_command, args.profile)
     bots = [(label, commands[label]) for label in args.bots.split(",")]
+    if args.beside_matching:
+        for _ in range(args.runs):
+            cpu_ms = await measure_beside_matching(args.updates, args.in_flight, args.warm_up)
+            print(f"webhook, everything but matching, one process (the bot, the fake Bot API "
+                  f"and the citizens): {cpu_ms:.2f} ms CPU per update (N={args.updates})",
+                  flush=True)
+        return
     if args.fan_out:
         for _ in range(args.runs):
             for mode in modes:
@@ -553,6 +608,9 @@ def main() -> None:
     parser.add_argument("--bots", default="echo,troly06", help="echo, troly06 or both")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="run troly06 under cProfile, statistics into DIR")
+    parser.add_argument("--beside-matching", action="store_true",
+                        help="the bot with its matches remembered, in this process: the CPU "
+                        "of everything but matching")
     parser.add_argument("--fan-out", type=int, default=0, metavar="OFFICIALS",
                         help="citizens ask while a reminder goes to this many officials")
     parser.add_argument("--scale", type=float, default=4.0,
