@@ -39,6 +39,7 @@ from knowledge.commonness import Commonness, vietnamese
 from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Entry, KnowledgeBase
 from knowledge.normalize import Normalized, Normalizer
+from knowledge.offtopic_topics import topics
 from knowledge.postings import LookedUp, Postings
 from knowledge.reranking import Reranking, cosines, rerank
 from knowledge.token_sets import TokenSets, ranges
@@ -221,9 +222,9 @@ class _QueryWord:
 OFFTOPIC_ID = "~ngoai-pham-vi"  # not a valid entry id, so it never collides with one
 
 
-def _offtopic_entry(question: str) -> Entry:
-    """A question marked off-topic, as an entry with nothing to answer."""
-    return Entry(OFFTOPIC_ID, "", question, (), "", (), date.min)
+def _offtopic_entry(questions: list[str]) -> Entry:
+    """Questions marked off-topic on one topic, as an entry with nothing to answer."""
+    return Entry(OFFTOPIC_ID, "", questions[0], tuple(questions[1:]), "", (), date.min)
 
 
 def _is_offtopic(entry: Entry) -> bool:
@@ -282,7 +283,7 @@ class Matcher:
         with cyclic_gc_paused():
             # Questions marked off-topic are indexed like entries; one ranked first means
             # "not ours", and one close behind the best entry makes the answer less sure.
-            self._entries = [*kb.entries.values(), *map(_offtopic_entry, kb.offtopic)]
+            self._entries = [*kb.entries.values(), *self._offtopic_topics(kb.offtopic)]
             normalized = [self._normalized_phrasings(e) for e in self._entries]
             vocabulary = Vocabulary(normalizer)
             phrasings = _Words.of(normalized, vocabulary)
@@ -290,7 +291,9 @@ class Matcher:
                                   for e in self._entries], vocabulary)  # fmt: skip
             answers = _Words.of([[normalizer.normalize(e.answer)] for e in self._entries],
                                 vocabulary)  # fmt: skip
-            count = max(len(self._entries), 1)
+            # Weights count every off-topic question, grouped or not: grouping them by topic
+            # must not make every word of ours look commoner.
+            count = max(len(kb.entries) + len(kb.offtopic), 1)
             # Each table is dropped as soon as the last step that reads it is done: a reload
             # builds all of this while the old index still serves, so its peak is what the
             # reload costs in memory.
@@ -591,6 +594,11 @@ class Matcher:
                            confidence)  # fmt: skip
 
     # --- indexing -------------------------------------------------------------------------
+
+    def _offtopic_topics(self, questions: tuple[str, ...]) -> list[Entry]:
+        """The questions marked off-topic, one entry per topic (knowledge/offtopic_topics.py)."""
+        texts = [self.normalizer.normalize(q).text for q in questions]
+        return [_offtopic_entry([questions[k] for k in group]) for group in topics(texts)]
 
     def _normalized_phrasings(self, entry: Entry) -> list[Normalized]:
         return list(map(self.normalizer.normalize, dict.fromkeys(entry.phrasings)))
