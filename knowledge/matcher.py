@@ -26,7 +26,7 @@ import heapq
 import math
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import chain, pairwise
 from typing import Literal, NamedTuple
@@ -172,6 +172,7 @@ class _Seen:
     phrasings: Postings | LookedUp | None = None  # the front runners' term weights
     answers: Postings | LookedUp | None = None  # ... and which words their answers use
     scored: _Scored | None = None  # closeness's phrasings
+    masses: dict[int, float] = field(default_factory=dict)  # `_coverages`, per entry
 
 
 class _Asked(NamedTuple):
@@ -833,7 +834,19 @@ class Matcher:
         self, candidates: np.ndarray, words: list[_QueryWord], seen: _Seen
     ) -> np.ndarray:
         """Per candidate, the weight of the query words it knows (in its answer: partly).
-        A word typed with diacritics the entry spells otherwise is another word."""
+        A word typed with diacritics the entry spells otherwise is another word. Worked
+        out once per candidate of a question (the score, the re-ranking and the judgement
+        all ask)."""
+        indexes = candidates.tolist()
+        if not all(index in seen.masses for index in indexes):
+            seen.masses.update(zip(indexes, self._masses(candidates, words, seen).tolist(),
+                                   strict=True))  # fmt: skip
+        return np.array([seen.masses[index] for index in indexes], dtype=np.float64)
+
+    def _masses(
+        self, candidates: np.ndarray, words: list[_QueryWord], seen: _Seen
+    ) -> np.ndarray:
+        """`_coverages`, worked out."""
         known = [w for w in words if w.known]
         weights = np.array([w.weight for w in known])[:, None]
         in_phrasings = (seen.phrasings or self._postings).used_by(

@@ -106,4 +106,4 @@ class LookedUp:
         columns = [self._column.get(index, -1) for index in candidates.tolist()]
         if -1 in rows or -1 in columns:
             return None
-        return np.ix_(np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64))
+        return np.array(rows, dtype=np.int64)[:, None], np.array(columns, dtype=np.int64)
