@@ -13,9 +13,9 @@ it, or starts one.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
-import numpy as np
 from rapidfuzz import fuzz
 
 # A question joins a topic holding one at least this close (rapidfuzz token-set ratio of the
@@ -44,23 +44,22 @@ def topics(texts: Sequence[str], closeness: float = TOPIC_CLOSENESS) -> list[lis
 
 
 def _first_close(texts: Sequence[str], closeness: float) -> list[int]:
-    """For each text, the first earlier text at least `closeness` close to it (-1: none)."""
-    first = [-1] * len(texts)
-    shared = np.tril(_shared_words(texts) >= SHARED_WORDS_FLOOR, -1)
-    for k, j in zip(*np.nonzero(shared), strict=True):  # row by row, earlier texts first
-        if first[k] < 0 and fuzz.token_set_ratio(texts[k], texts[j]) >= closeness:
-            first[k] = int(j)
-    return first
+    """For each text, the first earlier text at least `closeness` close to it (-1: none).
 
-
-def _shared_words(texts: Sequence[str]) -> np.ndarray:
-    """For each pair of texts, the share of the shorter one's distinct words the other has
-    (one matrix product over a texts × words table)."""
+    Earlier texts sharing words with it are found through a word -> texts index, so memory
+    grows with the words, not with (questions)²: admins may mark thousands off-topic."""
     words = [set(text.split()) for text in texts]
-    column = {w: k for k, w in enumerate(set().union(*words))}
-    table = np.zeros((len(texts), len(column)), dtype=np.float32)
-    for row, used in enumerate(words):
-        table[row, [column[w] for w in used]] = 1.0
-    sizes = table.sum(axis=1)
-    shorter = np.minimum(sizes[:, None], sizes[None, :])
-    return np.divide(table @ table.T, shorter, out=np.zeros_like(shorter), where=shorter > 0)
+    texts_with: dict[str, list[int]] = {}
+    first = [-1] * len(texts)
+    for k, used in enumerate(words):
+        shared = Counter(j for word in used for j in texts_with.get(word, ()))
+        for j in sorted(shared):
+            if (
+                shared[j] >= SHARED_WORDS_FLOOR * min(len(used), len(words[j]))
+                and fuzz.token_set_ratio(texts[k], texts[j]) >= closeness
+            ):
+                first[k] = j
+                break
+        for word in used:
+            texts_with.setdefault(word, []).append(k)
+    return first
