@@ -400,11 +400,7 @@ class Matcher:
     ) -> tuple[list[Candidate], np.ndarray]:
         """The ranked candidates in the re-ranking model's order (knowledge/reranking.py),
         and the model's probability for each (a lone candidate: 1)."""
-        if len(ranked) < 2:
-            return ranked, np.ones(len(ranked))
-        reranking = self._reranking(asked, words, ranked)
-        order = reranking.order()
-        return [ranked[k] for k in order], reranking.probabilities()[order]
+        return _ordered(ranked, self._reranking(asked, words, ranked) if len(ranked) > 1 else None)
 
     def _reranking(
         self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate]
@@ -517,9 +513,7 @@ class Matcher:
         asked = self._asked(query, words)
         ranked = self._rank(asked, words)
         reranking = self._reranking(asked, words, ranked) if len(ranked) > 1 else None
-        order = reranking.order() if reranking else [0]
-        chances = reranking.probabilities()[order] if reranking else np.ones(1)
-        judgement = self._judge(asked, words, [ranked[k] for k in order], chances)
+        judgement = self._judge(asked, words, *_ordered(ranked, reranking))
         place = {id(c.entry): k for k, c in enumerate(ranked)}
         retrieved = self._retrieve(words, asked.pairs)
         candidates = np.array([self._position[c.entry.id] for c in result.ranked],
@@ -981,6 +975,17 @@ class Matcher:
         coverage = np.divide(found, totals, out=np.zeros(len(found)), where=totals > 0)
         return (phrasings, np.concatenate(([0], np.cumsum(last - first)[:-1])), coverage,
                 bound)  # fmt: skip
+
+
+def _ordered(
+    ranked: list[Candidate], reranking: Reranking | None
+) -> tuple[list[Candidate], np.ndarray]:
+    """`ranked` in the re-ranking's order and its probability for each (without one, as
+    ranked and 1 each): what the judgement weighs, for matching and for explanations alike."""
+    if reranking is None:
+        return ranked, np.ones(len(ranked))
+    order = reranking.order()
+    return [ranked[k] for k in order], reranking.probabilities()[order]
 
 
 def _owners(starts: np.ndarray, count: int) -> np.ndarray:
