@@ -327,6 +327,8 @@ def _check_variant_collisions(
     entries: dict[str, Entry], normalizer: Normalizer, report: LoadReport
 ) -> None:
     """The same phrasing under two entries would make the matcher flip a coin."""
+    # All at once (the matcher then finds them in the normaliser's memory).
+    normalizer.normalize_many(p for entry in entries.values() for p in entry.phrasings)
     owner: dict[str, Entry] = {}
     for entry in entries.values():
         for phrasing in dict.fromkeys(entry.phrasings):

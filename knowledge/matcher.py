@@ -25,10 +25,10 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import chain, pairwise
+from itertools import chain, islice, pairwise
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -239,6 +239,12 @@ def _pairs(tokens: tuple[str, ...]) -> list[str]:
                               if a.isalpha() and b.isalpha()))  # fmt: skip
 
 
+def _normalized_each(normalizer: Normalizer, texts: list[Sequence[str]]) -> list[list[Normalized]]:
+    """Each group of texts normalised, all of them in one bulk call."""
+    flat = iter(normalizer.normalize_many(chain.from_iterable(texts)))
+    return [list(islice(flat, len(group))) for group in texts]
+
+
 class _Words(NamedTuple):
     """Some texts' tokens, the entry each text belongs to, and their content words as
     (text, word id) rows."""
@@ -285,12 +291,13 @@ class Matcher:
             # Questions marked off-topic are indexed like entries; one ranked first means
             # "not ours", and one close behind the best entry makes the answer less sure.
             self._entries = [*kb.entries.values(), *self._offtopic_topics(kb.offtopic)]
-            normalized = [self._normalized_phrasings(e) for e in self._entries]
+            normalized = _normalized_each(normalizer, [list(dict.fromkeys(e.phrasings))
+                                                       for e in self._entries])  # fmt: skip
             vocabulary = Vocabulary(normalizer)
             phrasings = _Words.of(normalized, vocabulary)
-            keywords = _Words.of([list(map(normalizer.normalize, e.keywords))
-                                  for e in self._entries], vocabulary)  # fmt: skip
-            answers = _Words.of([[normalizer.normalize(e.answer)] for e in self._entries],
+            keywords = _Words.of(_normalized_each(normalizer, [e.keywords for e in self._entries]),
+                                 vocabulary)  # fmt: skip
+            answers = _Words.of(_normalized_each(normalizer, [[e.answer] for e in self._entries]),
                                 vocabulary)  # fmt: skip
             # Weights count every off-topic question, grouped or not: grouping them by topic
             # must not make every word of ours look commoner.
@@ -594,9 +601,6 @@ class Matcher:
         """The questions marked off-topic, one entry per topic (knowledge/offtopic_topics.py)."""
         texts = [self.normalizer.normalize(q).text for q in questions]
         return [_offtopic_entry([questions[k] for k in group]) for group in topics(texts)]
-
-    def _normalized_phrasings(self, entry: Entry) -> list[Normalized]:
-        return list(map(self.normalizer.normalize, dict.fromkeys(entry.phrasings)))
 
     def _term_uses(self, phrasings: _Words, keywords: _Words) -> _Uses:
         """How many of each entry's phrasings use each content word and word pair (keywords

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
-from itertools import chain, compress, pairwise
+from itertools import accumulate, chain, compress, count, pairwise
 from operator import or_
 from pathlib import Path
 from typing import NamedTuple
+
+import numpy as np
 
 from foundations.yaml_lines import LocatedDict, LocatedList, Problem, load_located_yaml
 
@@ -135,6 +138,11 @@ class SynonymError(Exception):
 class Normalizer:
     """Turns raw text into `Normalized` using the admin-editable synonyms file."""
 
+    MAX_REMEMBERED = 250_000  # normalised texts kept; all forgotten at once beyond it
+    # Texts normalised together: their words' lists are held at once, so larger batches
+    # would leave a larger high-water mark in the process for little more speed.
+    BATCH = 5_000
+
     def __init__(
         self,
         replacements: dict[tuple[str, ...], tuple[str, ...]],
@@ -155,7 +163,10 @@ class Normalizer:
             self._fillers.setdefault(tuple(fold(w) for w in words), []).append(required)
         # Repeated texts are normalised once: keywords, common questions, and every phrasing
         # that the loader's checks and then the matcher's index both need.
-        self._cached_normalize = lru_cache(maxsize=250_000)(self._normalize_uncached)
+        self._normalized: dict[str, Normalized] = {}
+        # (words, their diacritics) from where a spelling may begin -> what `_match_at` found
+        self._matches: dict[tuple[tuple[str, ...], tuple[str | None, ...]],
+                            tuple[int, tuple[str, ...] | None]] = {}  # fmt: skip
         # first word -> the word counts of the replacement and filler spellings starting
         # with it, longest first
         sizes: dict[str, set[int]] = {}
@@ -205,12 +216,76 @@ class Normalizer:
             if t.isalpha() and (t not in stopwords or not is_stopword(t, a))))  # fmt: skip
 
     def forget(self) -> None:
-        """Drop the normalised texts kept so far (see `_cached_normalize`)."""
-        self._cached_normalize.cache_clear()
+        """Drop the normalised texts kept so far (see `_normalized`)."""
+        self._normalized.clear()
 
     def normalize(self, text: str) -> Normalized:
         """Fold, expand abbreviations and drop fillers; keep the typed diacritics per token."""
-        return self._cached_normalize(text)
+        found = self._normalized.get(text)
+        if found is None:
+            found = self._remember(text, self._normalize_uncached(text))
+        return found
+
+    def normalize_many(self, texts: Iterable[str]) -> list[Normalized]:
+        """`normalize` of each text, worked out for all of them at once, and remembered.
+
+        Loading 100,000 phrasings normalised them one by one: the Python steps per text
+        and per word (looking for where a replacement may begin, word by word and pair by
+        pair) cost more than splitting the words. Here the words of every text are mapped
+        in one pass, the places where a spelling may begin are found with numpy over all
+        of them, and only the texts holding one go through the replacement loop.
+        """
+        texts = list(texts)
+        missing = [text for text in dict.fromkeys(texts) if text not in self._normalized]
+        for start in range(0, len(missing), self.BATCH):
+            self._normalize_batch(missing[start : start + self.BATCH])
+        return list(map(self.normalize, texts))
+
+    def _normalize_batch(self, missing: list[str]) -> None:
+        """`normalize_many` of some texts not normalised yet, remembering each."""
+        words_of = list(map(split_words, missing))
+        bounds = [0, *accumulate(map(len, words_of))]
+        words = list(chain.from_iterable(words_of))
+        del words_of
+        folded = list(map(FOLDED.__getitem__, words))
+        accents = list(map(ACCENTED.__getitem__, words))
+        del words
+        starts = self._starts_of(folded, bounds)
+        folded_all, accents_all = tuple(folded), tuple(accents)
+        del folded, accents
+        for k, text in enumerate(missing):
+            first, end = bounds[k], bounds[k + 1]
+            self._remember(text, self._replaced(folded_all[first:end], accents_all[first:end],
+                                                starts.get(k, ())))  # fmt: skip
+
+    def _remember(self, text: str, normalized: Normalized) -> Normalized:
+        if len(self._normalized) >= self.MAX_REMEMBERED:
+            self._normalized.clear()
+        self._normalized[text] = normalized
+        return normalized
+
+    def _starts_of(self, folded: list[str], bounds: list[int]) -> dict[int, list[int]]:
+        """text number -> the positions in it where a replacement or filler may begin (see
+        `_normalize_uncached`), for the words of many texts laid end to end."""
+        if not folded:
+            return {}
+        number: dict[str, int] = {}
+        ids = np.fromiter(map(number.setdefault, folded, count()), np.int64, len(folded))
+        single = np.zeros(len(folded) + 1, dtype=bool)
+        single[[number[w] for w in self._single_words if w in number]] = True
+        pair_first = np.zeros(len(folded) + 1, dtype=bool)
+        pair_first[[number[a] for a, _ in self._word_pairs if a in number]] = True
+        last = np.zeros(len(folded), dtype=bool)
+        last[np.array(bounds[1:], dtype=np.int64) - 1] = True
+        maybe_pair = np.flatnonzero(pair_first[ids] & ~single[ids] & ~last)
+        pairs = [i for i in maybe_pair.tolist()
+                 if (folded[i], folded[i + 1]) in self._word_pairs]  # fmt: skip
+        at = np.sort(np.concatenate((np.flatnonzero(single[ids]), pairs)).astype(np.int64))
+        texts = np.searchsorted(np.array(bounds, dtype=np.int64), at, side="right") - 1
+        starts: dict[int, list[int]] = {}
+        for text, position in zip(texts.tolist(), at.tolist(), strict=True):
+            starts.setdefault(text, []).append(position - bounds[text])
+        return starts
 
     def _normalize_uncached(self, text: str) -> Normalized:
         words = split_words(text)
@@ -224,6 +299,13 @@ class Normalizer:
         starts = compress(range(len(folded)), map(
             or_, map(self._single_words.__contains__, folded),
             chain(map(self._word_pairs.__contains__, pairwise(folded)), (False,))))  # fmt: skip
+        return self._replaced(folded, accents, starts)
+
+    def _replaced(
+        self, folded: tuple[str, ...], accents: tuple[str | None, ...], starts: Iterable[int]
+    ) -> Normalized:
+        """The words with the replacements and fillers found at `starts` (in order, the
+        places where one may begin) applied, longest first."""
         tokens: list[str] = []
         token_accents: list[str | None] = []
         copied = 0  # words before this one are in `tokens` already
@@ -251,12 +333,24 @@ class Normalizer:
 
         A filler yields an empty replacement; no match yields (1, None).
         """
-        left = len(folded) - i
-        for size in self._sizes_from[folded[i]]:
-            if size > left:
+        sizes = self._sizes_from[folded[i]]
+        window = (folded[i : i + sizes[0]], accents[i : i + sizes[0]])
+        found = self._matches.get(window)
+        if found is None:
+            if len(self._matches) >= self.MAX_REMEMBERED:
+                self._matches.clear()
+            found = self._matches[window] = self._match_in(*window, sizes)
+        return found
+
+    def _match_in(
+        self, folded: tuple[str, ...], accents: tuple[str | None, ...], sizes: list[int]
+    ) -> tuple[int, tuple[str, ...] | None]:
+        """`_match_at` for the words from its start to the longest spelling's end."""
+        for size in sizes:
+            if size > len(folded):
                 continue
-            span = folded[i : i + size]
-            if span in self._fillers and self._is_filler(span, accents[i : i + size]):
+            span = folded[:size]
+            if span in self._fillers and self._is_filler(span, accents[:size]):
                 return size, ()
             replacement = self.replacements.get(span)
             if replacement is not None:

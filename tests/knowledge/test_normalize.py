@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from knowledge.normalize import accented_form, fold, word_forms
+from knowledge.normalize import Normalizer, accented_form, fold, word_forms
 
 
 def test_diacritics_case_and_d_stroke_fold_away(normalizer):
@@ -66,3 +66,13 @@ def test_stopwords_keep_their_diacritics(normalizer):
     for typed, folded in [("cần", "can"), ("đang", "dang"), ("mà", "ma"), ("tại", "tai")]:
         assert normalizer.is_stopword(folded, word_forms(typed)[1]), typed
     assert normalizer.is_stopword("can", None)  # typed bare, it cannot be told apart
+
+
+def test_many_texts_normalised_at_once_come_out_as_each_alone(normalizer):
+    # Spellings that would run across two texts ("cho em" | "hỏi ạ") must not join up.
+    texts = ["Cho em hỏi ạ, ad ơi quên mật khẩu ạ", "", "ko nhận đc otp", "quen mk tk vnied",
+             "cho em", "hỏi ạ làm cccd", "nhận thẻ tại nhà nha", "vn", "eid", "vn eid",
+             "\u200b", "ko nhận đc otp", "đổi sdt ạ"]  # fmt: skip
+    alone = [Normalizer.from_file().normalize(text) for text in texts]
+    assert normalizer.normalize_many(texts) == alone
+    assert normalizer.normalize_many([]) == []
