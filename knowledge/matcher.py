@@ -793,8 +793,10 @@ class Matcher:
         if not terms:
             return {}
         # The heaviest term is walked even when broad, so that something is retrieved.
-        broad = [t for t in terms[1:] if self._postings.size(t[0]) > self._broad]
-        walked = [terms[0], *(t for t in terms[1:] if self._postings.size(t[0]) <= self._broad)]
+        sizes = self._postings.sizes_of([term for term, *_ in terms[1:]])
+        broad = [t for t, size in zip(terms[1:], sizes, strict=True) if size > self._broad]
+        walked = [terms[0], *(t for t, size in zip(terms[1:], sizes, strict=True)
+                              if size <= self._broad)]  # fmt: skip
         entries, saturation, sizes = self._postings.walk([t for t, *_ in walked], self._broad)
         scores = np.zeros(len(self._entries))
         # Added in term order, entry by entry, as a loop over the terms would.
@@ -853,19 +855,22 @@ class Matcher:
             [self._answer_id.get(w.token, -1) for w in known], candidates)
         counted = np.where(in_phrasings, weights,
                            np.where(in_answer, ANSWER_FIELD_WEIGHT * weights, 0.0))
-        for row, w in zip(counted, known, strict=True):
-            if w.accent and w.token in self._spellers:
-                row[_contains(self._spelled_otherwise(w.token, w.accent), candidates)] = 0.0
+        rows = [k for k, w in enumerate(known) if w.accent and w.token in self._spellers]
+        if rows:
+            otherwise = np.array([self._spelled_otherwise(known[k].token, known[k].accent)
+                                  for k in rows])[:, candidates]  # fmt: skip
+            counted[rows] = np.where(otherwise, 0.0, counted[rows])
         return _sum_rows(counted)
 
     def _spelled_otherwise(self, token: str, accent: str) -> np.ndarray:
-        """The entries whose phrasings spell the word, but never as typed, sorted (kept per
+        """Per entry, whether its phrasings spell the word, but never as typed (kept per
         spelling the knowledge base knows, and one for any other)."""
         users, by_spelling = self._spellers[token]
         key = (token, accent if accent in by_spelling else None)
         if key not in self._otherwise:
-            self._otherwise[key] = np.array(sorted(users - by_spelling.get(accent, frozenset())),
-                                            dtype=np.int64)  # fmt: skip
+            marked = np.zeros(len(self._entries), dtype=bool)
+            marked[list(users - by_spelling.get(accent, frozenset()))] = True
+            self._otherwise[key] = marked
         return self._otherwise[key]
 
     def _closeness(
@@ -1001,13 +1006,13 @@ def _owners(starts: np.ndarray, count: int) -> np.ndarray:
 def _sum_rows(rows: np.ndarray, weights: list[float] | None = None) -> np.ndarray:
     """Each column's sum over the rows (times each row's weight, if given), added row after
     row as a loop over the question's words would add them (the same float, to the last
-    bit: pairwise summation would round differently)."""
+    bit: `sum`'s pairwise summation would round differently; a running sum, `accumulate`,
+    adds in order by definition)."""
     if weights is not None:
         rows = np.where(rows, np.array(weights)[:, None], 0.0)
-    total = np.zeros(rows.shape[1])
-    for row in rows:
-        total += row
-    return total
+    if not len(rows):
+        return np.zeros(rows.shape[1])
+    return np.add.accumulate(rows, axis=0, dtype=np.float64)[-1]
 
 
 def _best(entries: np.ndarray, scores: np.ndarray, limit: int) -> np.ndarray:
