@@ -43,7 +43,7 @@ from knowledge.offtopic_topics import topics
 from knowledge.postings import LookedUp, Postings
 from knowledge.reranking import Reranking, cosines, rerank
 from knowledge.token_sets import TokenSets, ranges
-from knowledge.token_table import TokenTable, Vocabulary, unique
+from knowledge.token_table import TokenTable, Vocabulary, unique, unique_counts
 from knowledge.typos import TypoIndex
 
 Outcome = Literal["answered", "suggested", "fallback"]
@@ -263,14 +263,17 @@ class _Words(NamedTuple):
 
 class _Uses(NamedTuple):
     """Which entry uses which term in how many phrasings: rows sorted by `keys` (entry *
-    term_count + term); and the term of each word id (-1: no term)."""
+    term_count + term); and the term of each word id (-1: no term). Each row's entry and
+    term are worked out from its key where read, not kept: at 100,000 phrasings the rows
+    are millions, built while the old index still serves (a reload's peak)."""
 
-    entries: np.ndarray
-    terms: np.ndarray
-    counts: np.ndarray
     keys: np.ndarray
+    counts: np.ndarray
     term_count: int
     term_of_word: np.ndarray
+
+    def entries_and_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.divmod(self.keys, self.term_count)
 
 
 class Matcher:
@@ -619,16 +622,15 @@ class Matcher:
             (names[w] for w in word_terms.tolist()),
             (f"{names[k // size]} {names[k % size]}" for k in pair_terms.tolist())))}  # fmt: skip
         term_count = max(len(self._term_id), 1)
-        entries, terms = [], []
+        rows = []  # entry * term_count + term, part by part (millions of them)
         for words, (units, *_), keys in zip((phrasings, keywords), pairs, pair_keys,
                                             strict=True):  # fmt: skip
-            entries += [words.owner[words.content[0]], words.owner[units]]
-            terms += [term_of_word[words.content[1]],
-                      len(word_terms) + np.searchsorted(pair_terms, keys)]
-        keys, counts = np.unique(np.concatenate(entries) * term_count + np.concatenate(terms),
-                                 return_counts=True)  # fmt: skip
-        return _Uses(keys // term_count, keys % term_count, counts, keys, term_count,
-                     term_of_word)  # fmt: skip
+            rows += [words.owner[words.content[0]] * term_count + term_of_word[words.content[1]],
+                     words.owner[units] * term_count + len(word_terms)
+                     + np.searchsorted(pair_terms, keys)]  # fmt: skip
+        del pairs, pair_keys
+        keys, counts = unique_counts(np.concatenate(rows))
+        return _Uses(keys, counts, term_count, term_of_word)
 
     def _build_postings(self, uses: _Uses) -> Postings:
         """term -> (entry index, BM25 term saturation), most central entries first, so that
@@ -638,21 +640,22 @@ class Matcher:
         relative to how much the entry says overall: an entry with thirty phrasings on every
         subject (a "hub") does not win every question by knowing every word.
         """
-        lengths = np.bincount(uses.entries, weights=uses.counts, minlength=len(self._entries))
+        entries, terms = uses.entries_and_terms()
+        lengths = np.bincount(entries, weights=uses.counts, minlength=len(self._entries))
         average = int(lengths.sum()) / max(len(lengths), 1) or 1.0
         norms = BM25_K1 * (1 - BM25_B + BM25_B * lengths / average)
         uses_of = uses.counts.astype(np.float64)
-        saturation = uses_of * (BM25_K1 + 1) / (uses_of + norms[uses.entries])
-        return Postings(uses.terms, uses.entries, saturation, len(self._term_id),
-                        len(self._entries))  # fmt: skip
+        saturation = uses_of * (BM25_K1 + 1) / (uses_of + norms[entries])
+        return Postings(terms, entries, saturation, len(self._term_id), len(self._entries))
 
     def _uses_by_entry(self, uses: _Uses, count: int) -> list[Counter[str]]:
-        """The first `count` entries' term uses, term by term: what `key_terms` reads."""
+        """The first `count` entries' term uses, term by term: what `key_terms` reads
+        (entry by entry, so that the millions of rows are never Python numbers at once)."""
         names = list(self._term_id)
-        ends = np.searchsorted(uses.entries, np.arange(1, count + 1)).tolist()
-        terms, counts = uses.terms.tolist(), uses.counts.tolist()
-        return [Counter(dict(zip(map(names.__getitem__, terms[start:end]), counts[start:end],
-                                 strict=True)))
+        ends = np.searchsorted(uses.keys, np.arange(1, count + 1) * uses.term_count).tolist()
+        return [Counter(dict(zip(map(names.__getitem__,
+                                     (uses.keys[start:end] % uses.term_count).tolist()),
+                                 uses.counts[start:end].tolist(), strict=True)))
                 for start, end in zip([0, *ends[:-1]], ends, strict=True)]  # fmt: skip
 
     def _build_answer_index(self, answers: _Words, uses: _Uses, count: int) -> None:

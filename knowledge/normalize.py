@@ -218,6 +218,20 @@ class Normalizer:
     def forget(self) -> None:
         """Drop the normalised texts kept so far (see `_normalized`)."""
         self._normalized.clear()
+        self._matches.clear()
+
+    def take_over(self, serving: Normalizer) -> None:
+        """Keep what `serving` (the normaliser a reload replaces) has normalised, if it
+        follows the same replacements and fillers; it forgets it either way.
+
+        A reload usually finds most phrasings unchanged: normalising them again cost
+        seconds, and holding them twice (the old index serves while the new one is built)
+        was a large part of the reload's peak memory.
+        """
+        if (serving.replacements, serving._fillers) == (self.replacements, self._fillers):
+            self._normalized, serving._normalized = serving._normalized, self._normalized
+            self._matches, serving._matches = serving._matches, self._matches
+        serving.forget()
 
     def normalize(self, text: str) -> Normalized:
         """Fold, expand abbreviations and drop fillers; keep the typed diacritics per token."""

@@ -71,8 +71,8 @@ class KnowledgeService:
         normalizer = Normalizer.from_file(self.synonyms)
         if self._matcher is not None:
             # What the serving normaliser cached are the old files' phrasings and answers
-            # (some 80 MB at 100,000 phrasings): the new build needs the room more.
-            self._matcher.normalizer.forget()
+            # (some 80 MB at 100,000 phrasings): the new build reuses those still there.
+            normalizer.take_over(self._matcher.normalizer)
         kb, report = load_knowledge_base(self.faq_dir, normalizer)
         kb = with_local_facts(kb, self.local)
         self._matcher = Matcher(kb, normalizer, self.thresholds)

@@ -33,3 +33,17 @@ def test_a_good_reload_serves_the_new_entries(make_faq_dir):
     )
     service.reload()
     assert service.match("làm hộ chiếu trực tuyến").entry.id == "ho-chieu"
+
+
+def test_a_reload_with_other_synonyms_normalises_the_phrasings_again(make_faq_dir, tmp_path):
+    folder = make_faq_dir({"a.yaml": entry_yaml("quen-mat-khau", "Quên mật khẩu VNeID?", VARIANTS)})
+    synonyms = tmp_path / "synonyms.yaml"
+    rules = "replacements:\n  mật khẩu: [{}]\nfillers: []\nstopwords: []\n"
+    synonyms.write_text(rules.format("mk"), encoding="utf-8")
+    service = KnowledgeService(folder, synonyms)
+    assert service.normalizer.normalize("quên pass vneid").text == "quen pass vneid"
+
+    synonyms.write_text(rules.format("mk, pass"), encoding="utf-8")
+    service.reload()
+    assert service.normalizer.normalize("quên pass vneid").text == "quen mat khau vneid"
+    assert service.match("quên pass vneid").entry.id == "quen-mat-khau"
