@@ -32,8 +32,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from knowledge.calibration import BIAS, FEATURES, WEIGHTS, Evidence, Judgement
-from knowledge.matcher import Candidate, Matcher, Thresholds, _is_offtopic
+from knowledge.matcher import Candidate, Matcher, Thresholds, _is_offtopic, _ordered
 from knowledge.model import KnowledgeBase
+from knowledge.offtopic_judgement import OfftopicJudgement
 from knowledge.service import KnowledgeService
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -117,7 +118,8 @@ def gather(cut: float) -> list[Question]:
             words = matcher._query_words(query)  # the matcher's own steps, to re-decide later
             asked = matcher._asked(query, words) if words else None
             ranked = matcher._rank(asked, words) if asked else []
-            q.ranked, chances = matcher._reranked(asked, words, ranked) if asked else ([], None)
+            reranking = matcher._reranking(asked, words, ranked) if len(ranked) > 1 else None
+            q.ranked, chances = _ordered(ranked, reranking)
             q.vague = len(words) == 1 and words[0].known
             judgement = matcher._judge(asked, words, q.ranked, chances) if asked else None
             q.evidence = judgement.evidence if judgement else None
@@ -162,14 +164,20 @@ def confidences(qs: list[Question], model: tuple[np.ndarray, float] | None) -> n
     return np.where([q.evidence is not None for q in qs], out, 0.0)
 
 
-def figures(qs: list[Question], confidence: np.ndarray, thresholds: Thresholds) -> dict:
-    """Top-1, answered wrongly and off-topic fallbacks per kind, as `troly06 eval` counts."""
+def figures(
+    qs: list[Question], confidence: np.ndarray, thresholds: Thresholds,
+    offtopic: np.ndarray | None = None,
+) -> dict:
+    """Top-1, answered wrongly and off-topic fallbacks per kind, as `troly06 eval` counts;
+    `offtopic`: each question's off-topic probability (knowledge/offtopic_judgement.py)."""
     judge = Matcher.__new__(Matcher)  # only _decide is used: it reads the thresholds
     judge.thresholds = thresholds
     counts: dict[str, list[int]] = {}
-    for q, sure in zip(qs, confidence, strict=True):
+    chances = np.zeros(len(qs)) if offtopic is None else offtopic
+    for q, sure, chance in zip(qs, confidence, chances.tolist(), strict=True):
         judgement = Judgement(q.evidence, float(sure), ()) if q.evidence else None
-        result = judge._decide(q.ranked, "", q.vague, lambda j=judgement: j)
+        result = judge._decide(q.ranked, "", q.vague, lambda j=judgement: j,
+                               lambda _, c=chance: OfftopicJudgement(c, np.zeros(0)))  # fmt: skip
         offered = [result.entry.id] if result.entry else [c.entry.id for c in result.suggestions]
         c = counts.setdefault(q.kind, [0, 0, 0, 0, 0])  # on-topic, top-1, wrong, off, fallback
         if q.expected:

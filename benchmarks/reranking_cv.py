@@ -29,9 +29,12 @@ from calibration_cv import (
     fold_knowledge,
     questions,
 )
+from calibration_cv import fit as fit_logistic
 
 from knowledge.calibration import Evidence
 from knowledge.matcher import Candidate, Matcher, Thresholds, _is_offtopic
+from knowledge.offtopic_judgement import FEATURES as OFFTOPIC_FEATURES
+from knowledge.offtopic_judgement import offtopic_features
 from knowledge.reranking import FEATURES, SCORE_PRIOR, WEIGHTS, rerank
 from knowledge.service import KnowledgeService
 
@@ -47,6 +50,7 @@ class Asked:
     ranked: list[Candidate]
     features: np.ndarray
     evidence: list[Evidence | None] = field(default_factory=list)
+    foreign: tuple[float, ...] = (0.0,) * 4  # Matcher._foreign
 
     def targets(self) -> np.ndarray:
         """1 for each acceptable candidate (an off-topic question, for one that must fall
@@ -70,12 +74,13 @@ def gather(cut: float) -> list[Asked]:
             q.vague = len(words) == 1 and words[0].known
             asked = matcher._asked(query, words) if words else None
             ranked = matcher._rank(asked, words) if asked else []
+            foreign = matcher._foreign(asked, words) if asked else (0.0,) * 4
             # The re-ranking's probability is filled in per weights (`reordered`).
             chances = np.ones(len(ranked))
             if len(ranked) < 2:
                 judged = matcher._judge(asked, words, ranked, chances) if ranked else None
                 found.append(Asked(q, ranked, np.zeros((len(ranked), len(FEATURES))),
-                                   [judged.evidence if judged else None] * len(ranked)))
+                                   [judged.evidence if judged else None] * len(ranked), foreign))
                 continue
             evidence = []
             for c in ranked:  # as the judgement sees it when c is put first
@@ -84,7 +89,7 @@ def gather(cut: float) -> list[Asked]:
                                                                            [c, *rest], chances)
                 evidence.append(judged.evidence if judged else None)
             features = matcher._reranking(asked, words, ranked).features
-            found.append(Asked(q, ranked, features, evidence))
+            found.append(Asked(q, ranked, features, evidence, foreign))
     return found
 
 
@@ -129,6 +134,36 @@ def reordered(a: Asked, weights: np.ndarray | None) -> Question:
     return replace(a.question, ranked=[a.ranked[k] for k in order], evidence=evidence)
 
 
+def offtopic_values(a: Asked, q: Question, weights: np.ndarray, sure: float) -> np.ndarray:
+    """The off-topic model's features for a question (zeros where the calibration did not
+    judge it), as the matcher works them out with these re-ranking weights and the
+    calibration's confidence `sure`."""
+    if q.evidence is None:
+        return np.zeros(len(OFFTOPIC_FEATURES))
+    topic = np.array([_is_offtopic(c.entry) for c in a.ranked])
+    many = len(a.ranked) > 1
+    return offtopic_features(topic, a.features if many else None,
+                             a.features @ weights if many else None, sure,
+                             q.evidence.coverage, a.foreign)  # fmt: skip
+
+
+def fit_offtopic(x: np.ndarray, qs: list[Question]) -> tuple[np.ndarray, float]:
+    """The off-topic model's weights and bias on the questions the calibration judged:
+    whether each is one that must fall back."""
+    judged = np.array([q.evidence is not None for q in qs])
+    return fit_logistic(x[judged], np.array([q.expected is None for q in qs])[judged] * 1.0)
+
+
+def offtopic_chances(x: np.ndarray, qs: list[Question]) -> np.ndarray:
+    """Per question, the off-topic probability (0–100) of the model fitted without its fold."""
+    folds = np.array([q.fold for q in qs])
+    out = np.zeros(len(qs))
+    for fold in range(FOLDS):
+        weights, bias = fit_offtopic(x[folds != fold], [q for q in qs if q.fold != fold])
+        out[folds == fold] = 100 / (1 + np.exp(-(x[folds == fold] @ weights + bias)))
+    return out
+
+
 def first_right(qs: list[Question]) -> dict[str, float]:
     """Per kind, the share of in-domain questions whose right entry is ranked first."""
     counts: dict[str, list[int]] = {}
@@ -158,6 +193,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--offtopic-cut", type=float, default=85.0)
     parser.add_argument("--confidence", type=float, nargs="+", default=[base.confidence])
+    parser.add_argument("--offtopic", type=float, nargs="+", default=[base.offtopic],
+                        help="off-topic probabilities (0-100) at or above which to fall back")
     parser.add_argument("--fit", action="store_true", help="print the weights fitted on all folds")
     args = parser.parse_args()
     asked = gather(args.offtopic_cut)
@@ -177,6 +214,18 @@ def main() -> None:
             print(f"{'':18} confidence ≥ {floor:3.0f} (calibration refitted per fold)  "
                   + "  ".join(f"{kind}: top-1 {t:.1%} wrong {w:.1%} off-topic {f:.1%}"
                               for kind, (t, w, f) in shown.items()))  # fmt: skip
+    nested = rows[-1][1]
+    sure = confidences(nested, None)
+    x = np.array([offtopic_values(a, q, per_fold[a.question.fold], s)
+                  for a, q, s in zip(asked, nested, sure.tolist(), strict=True)])  # fmt: skip
+    chances = offtopic_chances(x, nested)
+    print("off-topic judgement (all nested):")
+    for floor in args.confidence:
+        for off in args.offtopic:
+            shown = figures(nested, sure, replace(base, confidence=floor, offtopic=off), chances)
+            print(f"  confidence ≥ {floor:3.0f} off-topic ≥ {off:3.0f}  "
+                  + "  ".join(f"{kind}: top-1 {t:.1%} wrong {w:.1%} off-topic {f:.1%}"
+                              for kind, (t, w, f) in shown.items()))  # fmt: skip
     if args.fit:
         weights = fit(asked)
         print("FITTED = (" + ", ".join(f"{w:.4g}" for w in weights) + ")")
@@ -184,6 +233,9 @@ def main() -> None:
         calibration, bias = fit_calibration(rows[-1][1])  # on the nested re-ranking's order
         print("calibration WEIGHTS = (" + ", ".join(f"{w:.4g}" for w in calibration)
               + f")  BIAS = {bias:.4g}")
+        offtopic, off_bias = fit_offtopic(x, nested)
+        print("off-topic WEIGHTS = (" + ", ".join(f"{w:.4g}" for w in offtopic)
+              + f")  BIAS = {off_bias:.4g}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ class KnowledgeSettings:
     answer_margin: Score = Score(10.0)
     max_suggestions: int = 3
     fallback_confidence: Score = Score(50.0)  # the calibration's confidence, in %
+    offtopic_confidence: Score = Score(100.0)  # the off-topic probability, in % (100: off)
 
 
 @dataclass(frozen=True)

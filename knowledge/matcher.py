@@ -39,6 +39,7 @@ from knowledge.commonness import Commonness, vietnamese
 from knowledge.memory import cyclic_gc_paused
 from knowledge.model import Entry, KnowledgeBase
 from knowledge.normalize import Normalized, Normalizer
+from knowledge.offtopic_judgement import OfftopicJudgement, judge_offtopic, offtopic_features
 from knowledge.offtopic_topics import topics
 from knowledge.postings import LookedUp, Postings
 from knowledge.reranking import Reranking, cosines, rerank
@@ -78,6 +79,7 @@ class Thresholds:
     margin: float = 10.0
     max_suggestions: int = 3
     confidence: float = 50.0  # 0–100: below it the bot falls back whatever the score
+    offtopic: float = 100.0  # 0–100: an off-topic probability at or above it falls back too
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ class MatchResult:
     ranked: tuple[Candidate, ...] = ()  # the best candidates, whatever the outcome
     # 0–100, that the best entry is the topic asked about; None: the score alone decided
     confidence: float | None = None
+    offtopic: float | None = None  # 0–100, that the question is not ours; None: not asked
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,7 @@ class Explanation:
     corrected: tuple[tuple[str, str], ...]  # (as typed, the known word it was read as)
     candidates: tuple[CandidateExplanation, ...]
     judgement: Judgement | None = None  # the confidence in the best entry, and why
+    offtopic: OfftopicJudgement | None = None  # that the question is not ours, and why
 
 
 class _Scored(NamedTuple):
@@ -173,6 +177,7 @@ class _Seen:
     answers: Postings | LookedUp | None = None  # ... and which words their answers use
     scored: _Scored | None = None  # closeness's phrasings
     masses: dict[int, float] = field(default_factory=dict)  # `_coverages`, per entry
+    retrieved: dict[int, float] = field(default_factory=dict)  # `_retrieve`'s scores
 
 
 class _Asked(NamedTuple):
@@ -322,6 +327,7 @@ class Matcher:
                                                                 strict=True)]  # fmt: skip
             self._key_terms = key_terms(self._uses_by_entry(uses, real), sizes[:real],
                                         self._term_id, self._idf)  # fmt: skip
+            self._offtopic_only = self._offtopic_terms(uses, real)
             del uses
             self._token_sets = TokenSets(phrasings.table.word, phrasings.table.text_of,
                                          phrasings.table.count, vocabulary.words,
@@ -343,10 +349,14 @@ class Matcher:
         if not words:
             return MatchResult("fallback", None, 0.0, (), query.text)
         asked = self._asked(query, words)
-        ranked, chances = self._reranked(asked, words, self._rank(asked, words))
+        ranked = self._rank(asked, words)
+        reranking = self._reranking(asked, words, ranked) if len(ranked) > 1 else None
+        ordered, chances = _ordered(ranked, reranking)
         vague = len(words) <= VAGUE_WORDS and all(w.known for w in words)
-        return self._decide(ranked, query.text, vague,
-                            lambda: self._judge(asked, words, ranked, chances))  # fmt: skip
+        return self._decide(ordered, query.text, vague,
+                            lambda: self._judge(asked, words, ordered, chances),
+                            lambda judgement: self._offtopic(asked, words, ranked, reranking,
+                                                             judgement))  # fmt: skip
 
     def _judge(
         self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate],
@@ -372,6 +382,41 @@ class Matcher:
                               self._coverages(candidate, words, asked.seen)[0] / asked.total,
                               pairs, key_term_share(self._key_terms[index], set(terms)), rarest,
                               offtopic, float(chances[place]), best.score - rival))  # fmt: skip
+
+    def _offtopic(
+        self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate],
+        reranking: Reranking | None, judgement: Judgement,
+    ) -> OfftopicJudgement:
+        """The probability that the question is not ours (knowledge/offtopic_judgement.py),
+        from the candidates in the matcher's order with their re-ranking and the
+        calibration's verdict on the best entry."""
+        topic = np.array([_is_offtopic(c.entry) for c in ranked])
+        return judge_offtopic(offtopic_features(
+            topic, reranking and reranking.features, reranking and reranking.scores,
+            judgement.confidence, judgement.evidence.coverage, self._foreign(asked, words)))
+
+    def _foreign(
+        self, asked: _Asked, words: list[_QueryWord]
+    ) -> tuple[float, float, float, float]:
+        """Shares of the question that are not ours, whatever ranked: of its weight, in
+        words no entry knows that are rare in Vietnamese (given an unknown word's full
+        weight, UNKNOWN_WORD_SHARE) and in words only off-topic questions use; of its word
+        pairs' weight, in pairs only they use ("sử dụng đất", "trái tuyến"); and the best
+        off-topic topic's retrieval score over the best's (0: none retrieved)."""
+        total = asked.total or 1.0
+        rare = sum(w.weight for w in words if not w.known and w.weight >= self._unknown_weight)
+        known = [w for w in words if w.known]
+        terms = np.array([self._term_id[w.token] for w in known]
+                         + [self._term_id[p] for p in asked.pairs], dtype=np.int64)  # fmt: skip
+        weights = np.concatenate(([w.weight for w in known], self._idf_array[terms[len(known):]]))
+        theirs = np.where(self._offtopic_only[terms], weights, 0.0)
+        pairs = weights[len(known):]
+        retrieved = asked.seen.retrieved
+        real = len(self.kb.entries)  # the off-topic topics come after the entries
+        topic = max((score for index, score in retrieved.items() if index >= real), default=0.0)
+        return (rare / total, float(theirs[:len(known)].sum()) / total,
+                float(theirs[len(known):].sum()) / (float(pairs.sum()) or 1.0),
+                topic / max(retrieved.values(), default=1.0))  # fmt: skip
 
     def _rank(self, asked: _Asked, words: list[_QueryWord]) -> list[Candidate]:
         """The best candidates first, scored 0–100 (the top RANKED_KEPT exactly).
@@ -404,13 +449,6 @@ class Matcher:
                 heapq.heappushpop(kept, score)
         ranked.sort(key=lambda c: c.score, reverse=True)
         return ranked[:RANKED_KEPT]
-
-    def _reranked(
-        self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate]
-    ) -> tuple[list[Candidate], np.ndarray]:
-        """The ranked candidates in the re-ranking model's order (knowledge/reranking.py),
-        and the model's probability for each (a lone candidate: 1)."""
-        return _ordered(ranked, self._reranking(asked, words, ranked) if len(ranked) > 1 else None)
 
     def _reranking(
         self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate]
@@ -523,7 +561,9 @@ class Matcher:
         asked = self._asked(query, words)
         ranked = self._rank(asked, words)
         reranking = self._reranking(asked, words, ranked) if len(ranked) > 1 else None
-        judgement = self._judge(asked, words, *_ordered(ranked, reranking))
+        ordered, chances = _ordered(ranked, reranking)
+        judgement = self._judge(asked, words, ordered, chances)
+        offtopic = judgement and self._offtopic(asked, words, ranked, reranking, judgement)
         place = {id(c.entry): k for k, c in enumerate(ranked)}
         retrieved = self._retrieve(words, asked.pairs)
         candidates = np.array([self._position[c.entry.id] for c in result.ranked],
@@ -564,19 +604,22 @@ class Matcher:
             result, tuple((w.token, w.weight) for w in words),
             tuple(w.token for w in words if not w.known),
             tuple((w.typed, w.token) for w in words if w.typed != w.token),
-            tuple(explained), judgement,
+            tuple(explained), judgement, offtopic,
         )  # fmt: skip
 
     def _decide(
         self, ranked: list[Candidate], normalized: str, vague: bool,
         judged: Callable[[], Judgement | None],
+        offtopic: Callable[[Judgement], OfftopicJudgement] | None = None,
     ) -> MatchResult:
         """Fallback unless the calibration is confident enough that the best entry is the
         topic asked about (knowledge/calibration.py: a high score on everyday words alone
         is not enough); then the score and its margin choose between answering and
         suggesting. A vague question (a single word we know, like "VNeID") says too little
         to be answered, and too much for "I don't know": it always gets suggestions.
-        `judged` is only called when the score alone does not decide (it costs a little)."""
+        `judged` is only called when the score alone does not decide (it costs a little);
+        `offtopic`, given its verdict, says how likely the question is not ours at all
+        (knowledge/offtopic_judgement.py): sure enough of that, the bot falls back too."""
         limits = self.thresholds
         kept = tuple(c for c in ranked[:RANKED_KEPT] if not _is_offtopic(c.entry))
         suggest = limits.suggest - (VAGUE_ALLOWANCE if vague else 0.0)
@@ -587,16 +630,19 @@ class Matcher:
         confidence = judgement.confidence if judgement else None
         if judgement is not None and judgement.confidence < limits.confidence:
             return MatchResult("fallback", None, top, (), normalized, kept, confidence)
+        off = offtopic(judgement).confidence if judgement and offtopic else None
+        if off is not None and off >= limits.offtopic:
+            return MatchResult("fallback", None, top, (), normalized, kept, confidence, off)
         best = ranked[0]
         # The closest rival by score, wherever the re-ranking put it.
         runner_up = max((c.score for c in ranked[1:]), default=0.0)
         clear = best.score >= limits.answer and best.score - runner_up >= limits.margin
         if clear and not vague:
             return MatchResult("answered", best.entry, best.score, (), normalized, kept,
-                               confidence)  # fmt: skip
+                               confidence, off)  # fmt: skip
         close = [c for c in kept if c.score >= suggest or c is best][: limits.max_suggestions]
         return MatchResult("suggested", None, best.score, tuple(close), normalized, kept,
-                           confidence)  # fmt: skip
+                           confidence, off)  # fmt: skip
 
     # --- indexing -------------------------------------------------------------------------
 
@@ -631,6 +677,17 @@ class Matcher:
         del pairs, pair_keys
         keys, counts = unique_counts(np.concatenate(rows))
         return _Uses(keys, counts, term_count, term_of_word)
+
+    def _offtopic_terms(self, uses: _Uses, real: int) -> np.ndarray:
+        """Per term, whether only off-topic questions use it (no entry's phrasings or
+        keywords do): a question resting on such words is about their topics."""
+        split = int(np.searchsorted(uses.keys, real * uses.term_count))  # rows by entry
+        terms = uses.keys % uses.term_count
+        ours = np.zeros(max(len(self._term_id), 1), dtype=bool)
+        ours[terms[:split]] = True
+        theirs = np.zeros_like(ours)
+        theirs[terms[split:]] = True
+        return theirs & ~ours
 
     def _build_postings(self, uses: _Uses) -> Postings:
         """term -> (entry index, BM25 term saturation), most central entries first, so that
@@ -819,8 +876,9 @@ class Matcher:
                                                                 seen.answers)  # fmt: skip
         best = _best(best, scores, MAX_CANDIDATES)
         floor = CANDIDATE_FLOOR * scores[best[0]]
-        return {index: score for index, score in zip(best.tolist(), scores[best].tolist(),
-                                                     strict=True) if score >= floor}  # fmt: skip
+        seen.retrieved = {index: score for index, score in zip(best.tolist(),
+                          scores[best].tolist(), strict=True) if score >= floor}  # fmt: skip
+        return seen.retrieved
 
     def _answer_mass(
         self, terms: list[str], candidates: np.ndarray, answers: LookedUp

@@ -44,6 +44,7 @@ class KnowledgeService:
             margin=settings.answer_margin,
             max_suggestions=settings.max_suggestions,
             confidence=settings.fallback_confidence,
+            offtopic=settings.offtopic_confidence,
         )
         return cls(settings.faq_dir, settings.synonyms, thresholds, config.local.values())
 

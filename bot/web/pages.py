@@ -46,6 +46,17 @@ CONFIDENCE_LABELS = {"score": "điểm", "coverage": "phủ câu hỏi", "pairs"
                      "key_terms": "từ chính của mục", "rarest": "độ phổ biến của từ hiếm nhất",
                      "offtopic": "câu ngoài phạm vi gần nhất", "rerank": "xác suất khi xếp lại",
                      "margin": "hơn điểm mục kế tiếp"}  # fmt: skip
+# What the off-topic judgement (knowledge/offtopic_judgement.py) weighs.
+OFFTOPIC_LABELS = {"entry_logit": "độ tin cậy mục đứng đầu (log-odds)",
+                   "entry_coverage": "mục đứng đầu phủ câu hỏi", "topic": "có chủ đề ngoài phạm vi",
+                   "topic_score": "điểm chủ đề ngoài phạm vi", "score_gap": "hơn điểm mục đứng đầu",
+                   "topic_chance": "xác suất chủ đề khi xếp lại",
+                   "rerank_gap": "hơn mục đứng đầu khi xếp lại", "coverage_gap": "phủ hơn mục",
+                   "cosine_gap": "cosine hơn mục", "bm25_gap": "BM25 hơn mục",
+                   "rare_gap": "từ hiếm hơn mục", "rare_unknown": "từ hiếm không mục nào có",
+                   "topic_words": "từ chỉ câu ngoài phạm vi có",
+                   "topic_pairs": "cụm từ chỉ câu ngoài phạm vi có",
+                   "topic_retrieved": "chủ đề ngoài phạm vi khi tìm"}  # fmt: skip
 RECURRENCE_LABELS = {"once": "một lần", "monthly": "hằng tháng", "quarterly": "hằng quý",
                      "cron": "theo lịch"}  # fmt: skip
 
@@ -168,7 +179,8 @@ async def ask(request: web.Request) -> dict[str, object]:
     explained = matcher.explain(question) if question else None
     return {"question": question, "result": explained.result if explained else None,
             "explained": explained, "labels": OUTCOME_LABELS, "signals": SIGNAL_LABELS,
-            "confidence_labels": CONFIDENCE_LABELS, "threshold": matcher.thresholds.confidence}
+            "confidence_labels": CONFIDENCE_LABELS, "threshold": matcher.thresholds.confidence,
+            "offtopic_labels": OFFTOPIC_LABELS, "offtopic_threshold": matcher.thresholds.offtopic}
 
 
 # -- knowledge ------------------------------------------------------------------------------

@@ -169,6 +169,8 @@ def test_a_wrong_item_in_a_list_is_named(tmp_path):
      "knowledge.answer_threshold phải là một điểm từ 0 đến 100"),
     ("knowledge:\n  fallback_confidence: 150\n",
      "knowledge.fallback_confidence phải là một điểm từ 0 đến 100"),
+    ("knowledge:\n  offtopic_confidence: 101\n",
+     "knowledge.offtopic_confidence phải là một điểm từ 0 đến 100"),
     ("admin:\n  users: [123456]\n",
      'admin.users mục thứ 1 (123456) phải có dạng kênh:mã người dùng, ví dụ "telegram:123456"'),
     ("outbox:\n  rates:\n    telegarm: 5\n",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.app import App
 from bot.web.auth import verify_password
+from bot.web.pages import OFFTOPIC_LABELS
 from scheduler import api
 from tests.web.conftest import TASK_TITLE, Browser
 
@@ -62,6 +63,21 @@ class TestAsking:
         threshold = running.knowledge.matcher.thresholds.confidence
         assert "từ chính của mục 0.00" in shown and f"dưới {threshold:.0f}% bot từ chối" in shown
         assert "xác suất khi xếp lại" in shown and "hơn điểm mục kế tiếp" in shown
+
+    async def test_shows_how_likely_the_question_is_off_topic_and_why(
+        self, browser: Browser, running: App
+    ):
+        question = "Đăng ký kết hôn trên dịch vụ công cần chuẩn bị gì"
+        offtopic = running.knowledge.matcher.explain(question).offtopic
+        await browser.login("minh")
+        _, html = await browser.post(
+            "/thu-hoi", {"csrf": await browser.csrf("/thu-hoi"), "question": question})
+        shown = html.split('id="offtopic"')[1].split("</p>")[0]
+        assert f"<strong>{offtopic.confidence:.0f}%</strong>" in shown
+        threshold = running.knowledge.matcher.thresholds.offtopic
+        assert f"từ {threshold:.0f}% bot từ chối" in shown
+        for name, value, added in offtopic.points:
+            assert f"{OFFTOPIC_LABELS[name]} {value:.2f} ({added:+.1f})" in shown
 
 
 class TestKnowledge:
