@@ -78,8 +78,8 @@ class Thresholds:
     suggest: float = 70.0
     margin: float = 10.0
     max_suggestions: int = 3
-    confidence: float = 50.0  # 0–100: below it the bot falls back whatever the score
-    offtopic: float = 100.0  # 0–100: an off-topic probability at or above it falls back too
+    confidence: float = 40.0  # 0–100: below it the bot falls back whatever the score
+    offtopic: float = 25.0  # 0–100: an off-topic probability at or above it falls back too
 
 
 @dataclass(frozen=True)

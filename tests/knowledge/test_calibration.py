@@ -15,8 +15,9 @@ from knowledge.service import KnowledgeService
 
 
 def with_confidence(service: KnowledgeService, confidence: float) -> Matcher:
-    """The shipped matcher with another fallback_confidence, everything else the same."""
-    thresholds = replace(service.thresholds, confidence=confidence)
+    """The shipped matcher with another fallback_confidence and the off-topic judgement off
+    (knowledge/offtopic_judgement.py), so that the calibration alone decides."""
+    thresholds = replace(service.thresholds, confidence=confidence, offtopic=100.0)
     return Matcher(service.kb, service.normalizer, thresholds)
 
 
