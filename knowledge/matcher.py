@@ -750,7 +750,12 @@ class Matcher:
         for k in range(int(rank.max()) + 1 if len(rank) else 0):
             at = rank == k
             totals[units[at]] += weights[at]
-        self._texts = [words.text for words in chain.from_iterable(normalized)]
+        # Each phrasing's distinct words in string order: the token-set ratio depends only
+        # on a text's set of words, and rapidfuzz, which sorts and deduplicates the words of
+        # every text it compares, does that faster on words already sorted (~5.7 -> ~3.4-4.8
+        # µs a pair at 100,000 phrasings).
+        self._texts = [" ".join(sorted(set(words.tokens)))
+                       for words in chain.from_iterable(normalized)]  # fmt: skip
         self._content_totals = totals
         self._entry_bounds = np.zeros(len(normalized) + 1, dtype=np.int64)
         np.cumsum(list(map(len, normalized)), out=self._entry_bounds[1:])
