@@ -111,6 +111,11 @@ class Browser:
         reader.feed(html)
         return reader.fields
 
+    async def ask(self, question: str) -> tuple[int, str]:
+        """Try a question on the "Thử hỏi" page, as an admin types it into the form."""
+        token = await self.csrf("/thu-hoi")
+        return await self.post("/thu-hoi", {"csrf": token, "question": question})
+
     async def login(self, name: str, password: str | None = None) -> tuple[int, str]:
         token = await self.csrf("/dang-nhap")
         return await self.post("/dang-nhap", {

@@ -17,6 +17,13 @@ from tests.web.conftest import TASK_TITLE, Browser
 TROLY06 = Path(sys.executable).with_name("troly06")
 
 
+async def _paragraph_shown(browser: Browser, question: str, paragraph_id: str) -> str:
+    """One paragraph of the "Thử hỏi" page after an admin asked `question` there."""
+    await browser.login("minh")
+    _, html = await browser.ask(question)
+    return html.split(f'id="{paragraph_id}"')[1].split("</p>")[0]
+
+
 class TestAsking:
     async def test_shows_the_outcome_score_and_ranked_candidates_of_the_matcher(
         self, browser: Browser, running: App
@@ -24,8 +31,7 @@ class TestAsking:
         question = "làm căn cước mất bao lâu"
         expected = running.knowledge.match(question)
         await browser.login("minh")
-        status, html = await browser.post(
-            "/thu-hoi", {"csrf": await browser.csrf("/thu-hoi"), "question": question})
+        status, html = await browser.ask(question)
         assert status == 200
         assert f'id="score">{expected.score:.1f}<' in html
         rows = html.split('id="candidates"')[1]
@@ -38,8 +44,7 @@ class TestAsking:
         question = "mất thẻ căn cước ở sao hỏa làm lại thế nào"
         best = running.knowledge.matcher.explain(question).candidates[0]
         await browser.login("minh")
-        _, html = await browser.post(
-            "/thu-hoi", {"csrf": await browser.csrf("/thu-hoi"), "question": question})
+        _, html = await browser.ask(question)
         row = html.split('id="candidates"')[1].split("</tr>")[1]
         assert best.closest in row and ", ".join(best.words) in row
         for label, (_, points) in zip(("giống câu gần nhất", "phủ câu gần nhất", "phủ câu hỏi",
@@ -55,10 +60,7 @@ class TestAsking:
     ):
         question = "Đăng ký nhãn hiệu cần giấy tờ gì"
         judgement = running.knowledge.matcher.explain(question).judgement
-        await browser.login("minh")
-        _, html = await browser.post(
-            "/thu-hoi", {"csrf": await browser.csrf("/thu-hoi"), "question": question})
-        shown = html.split('id="confidence"')[1].split("</p>")[0]
+        shown = await _paragraph_shown(browser, question, "confidence")
         assert f"<strong>{judgement.confidence:.0f}%</strong>" in shown
         threshold = running.knowledge.matcher.thresholds.confidence
         assert "từ chính của mục 0.00" in shown and f"dưới {threshold:.0f}% bot từ chối" in shown
@@ -69,10 +71,7 @@ class TestAsking:
     ):
         question = "Đăng ký kết hôn trên dịch vụ công cần chuẩn bị gì"
         offtopic = running.knowledge.matcher.explain(question).offtopic
-        await browser.login("minh")
-        _, html = await browser.post(
-            "/thu-hoi", {"csrf": await browser.csrf("/thu-hoi"), "question": question})
-        shown = html.split('id="offtopic"')[1].split("</p>")[0]
+        shown = await _paragraph_shown(browser, question, "offtopic")
         assert f"<strong>{offtopic.confidence:.0f}%</strong>" in shown
         threshold = running.knowledge.matcher.thresholds.offtopic
         assert f"từ {threshold:.0f}% bot từ chối" in shown

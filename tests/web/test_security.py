@@ -261,8 +261,7 @@ class TestCitizensText:
         running.storage.record_question("telegram", "7", self.CITIZEN, self.CITIZEN.lower(),
                                         "fallback", None, 10.0)
         await browser.login("lan")
-        _, asked = await browser.post(
-            "/thu-hoi", {"csrf": await browser.csrf("/thu-hoi"), "question": self.CITIZEN})
+        _, asked = await browser.ask(self.CITIZEN)
         pages = [asked] + [(await browser.get(path))[1] for path in PAGES]
         overview = pages[1]
         assert "&lt;script&gt;alert(" in overview, "the question is on the overview, escaped"
