@@ -142,8 +142,7 @@ def offtopic_values(a: Asked, q: Question, weights: np.ndarray, sure: float) -> 
         return np.zeros(len(OFFTOPIC_FEATURES))
     topic = np.array([_is_offtopic(c.entry) for c in a.ranked])
     many = len(a.ranked) > 1
-    return offtopic_features(topic, a.features if many else None,
-                             a.features @ weights if many else None, sure,
+    return offtopic_features(topic, rerank(a.features, tuple(weights)) if many else None, sure,
                              q.evidence.coverage, a.foreign)  # fmt: skip
 
 

@@ -392,8 +392,8 @@ class Matcher:
         calibration's verdict on the best entry."""
         topic = np.array([_is_offtopic(c.entry) for c in ranked])
         return judge_offtopic(offtopic_features(
-            topic, reranking and reranking.features, reranking and reranking.scores,
-            judgement.confidence, judgement.evidence.coverage, self._foreign(asked, words)))
+            topic, reranking, judgement.confidence, judgement.evidence.coverage,
+            self._foreign(asked, words)))
 
     def _foreign(
         self, asked: _Asked, words: list[_QueryWord]
@@ -610,7 +610,7 @@ class Matcher:
     def _decide(
         self, ranked: list[Candidate], normalized: str, vague: bool,
         judged: Callable[[], Judgement | None],
-        offtopic: Callable[[Judgement], OfftopicJudgement] | None = None,
+        offtopic: Callable[[Judgement], OfftopicJudgement],
     ) -> MatchResult:
         """Fallback unless the calibration is confident enough that the best entry is the
         topic asked about (knowledge/calibration.py: a high score on everyday words alone
@@ -630,7 +630,7 @@ class Matcher:
         confidence = judgement.confidence if judgement else None
         if judgement is not None and judgement.confidence < limits.confidence:
             return MatchResult("fallback", None, top, (), normalized, kept, confidence)
-        off = offtopic(judgement).confidence if judgement and offtopic else None
+        off = offtopic(judgement).confidence if judgement else None
         if off is not None and off >= limits.offtopic:
             return MatchResult("fallback", None, top, (), normalized, kept, confidence, off)
         best = ranked[0]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from knowledge.reranking import FEATURES as RERANKING_FEATURES
+from knowledge.reranking import Reranking
 
 FEATURES = (
     "entry_logit",  # the calibration's log-odds that the best entry is right
@@ -75,28 +76,27 @@ class OfftopicJudgement:
 
 
 def offtopic_features(
-    topic: np.ndarray, features: np.ndarray | None, scores: np.ndarray,
+    topic: np.ndarray, reranking: Reranking | None,
     entry_confidence: float, entry_coverage: float, foreign: tuple[float, ...],
 ) -> np.ndarray:
     """The model's features for the candidates in the matcher's order: `topic` marks the
-    off-topic topics, `features` are the re-ranking's (None: a lone candidate, not
-    re-ranked) and `scores` its scores per candidate; `foreign`: the last four features."""
+    off-topic topics, `reranking` is the re-ranking's verdict on them (None: a lone
+    candidate, not re-ranked); `foreign`: the last four features."""
     sure = min(max(entry_confidence / 100, 1e-9), 1 - 1e-9)
     logit = min(max(math.log(sure / (1 - sure)), -LOGIT_LIMIT), LOGIT_LIMIT)
     found = np.zeros(len(FEATURES))
     found[:2] = logit, entry_coverage
     found[-4:] = foreign
-    if features is None or not topic.any() or topic.all():
+    if reranking is None or not topic.any() or topic.all():
         return found
-    order = np.argsort(-scores, kind="stable")
-    best_topic = next(k for k in order.tolist() if topic[k])
-    best_entry = next(k for k in order.tolist() if not topic[k])
-    chances = np.exp(scores - scores.max())
+    features, scores, order = reranking.features, reranking.scores, reranking.order()
+    best_topic = next(k for k in order if topic[k])
+    best_entry = next(k for k in order if not topic[k])
     score_at = RERANKING_FEATURES.index("score")
     compared = [RERANKING_FEATURES.index(name) for name in COMPARED]
     found[2:7] = (1.0, features[best_topic, score_at],
                   features[best_topic, score_at] - features[best_entry, score_at],
-                  chances[best_topic] / chances.sum(), scores[best_topic] - scores[best_entry])
+                  reranking.probabilities()[best_topic], scores[best_topic] - scores[best_entry])
     found[7:-4] = features[best_topic, compared] - features[best_entry, compared]
     return found
 

@@ -13,6 +13,7 @@ import pytest
 from foundations.settings_file import load_config
 from knowledge.matcher import Matcher, Thresholds
 from knowledge.offtopic_judgement import BIAS, FEATURES, judge_offtopic, offtopic_features
+from knowledge.reranking import Reranking
 from knowledge.service import KnowledgeService
 from tests.faq_files import entry_yaml
 
@@ -70,8 +71,9 @@ def test_a_topic_close_behind_is_compared_with_the_best_entry_and_none_counts_as
     features[:, 6] = 0.50, 0.90, 0.40  # coverage
     scores = np.array([2.0, 1.0, 0.5])
     foreign = (0.1, 0.2, 0.3, 0.4)
-    found = dict(zip(FEATURES, offtopic_features(np.array([False, True, False]), features,
-                                                 scores, 60.0, 0.5, foreign), strict=True))
+    values = offtopic_features(np.array([False, True, False]), Reranking(features, scores),
+                               60.0, 0.5, foreign)
+    found = dict(zip(FEATURES, values, strict=True))
     assert found["topic"] == 1.0 and found["topic_score"] == 0.75
     assert found["score_gap"] == pytest.approx(-0.05)
     assert found["coverage_gap"] == pytest.approx(0.4)
@@ -79,13 +81,13 @@ def test_a_topic_close_behind_is_compared_with_the_best_entry_and_none_counts_as
     assert found["topic_chance"] == pytest.approx(math.exp(1.0) / sum(map(math.exp, scores)))
     assert found["entry_logit"] == pytest.approx(math.log(0.6 / 0.4))
     assert [found[n] for n in FEATURES[-4:]] == list(foreign)
-    alone = offtopic_features(np.array([False]), None, None, 60.0, 0.5, foreign)
+    alone = offtopic_features(np.array([False]), None, 60.0, 0.5, foreign)
     assert not alone[2:-4].any()
 
 
 def test_rare_unknown_words_pairs_only_off_topic_questions_use_and_a_topic_retrieved_point_off():
-    base = offtopic_features(np.array([False]), None, None, 60.0, 0.5, (0.0, 0.0, 0.0, 0.0))
-    theirs = offtopic_features(np.array([False]), None, None, 60.0, 0.5, (0.3, 0.0, 0.5, 0.5))
+    base = offtopic_features(np.array([False]), None, 60.0, 0.5, (0.0, 0.0, 0.0, 0.0))
+    theirs = offtopic_features(np.array([False]), None, 60.0, 0.5, (0.3, 0.0, 0.5, 0.5))
     assert judge_offtopic(theirs).confidence > judge_offtopic(base).confidence
 
 
