@@ -54,8 +54,8 @@ FEATURES = ("score", "coverage", "pairs", "key_terms", "rarest", "offtopic", "re
 RERANK_FLOOR = 1e-6  # `rerank` enters as its log, floored here
 # Logistic weights per feature (raw units; `pairs` enters as log(1 + pairs), `rerank` as its
 # log) and the bias: `reranking_cv.py --fit`, L2 10 on standardised features.
-WEIGHTS = (0.06302, 0.8697, 0.9408, 2.471, -0.1058, -0.006926, 0.09195, 0.06845)
-BIAS = -8.254
+WEIGHTS = (0.05593, 1.191, 1.05, 2.484, -0.1132, -0.008217, 0.2232, 0.07121)
+BIAS = -8.198
 KEY_TERM_SHARE = 0.4  # a term used by at least this share of an entry's phrasings is key
 
 

@@ -115,7 +115,8 @@ class Normalized(NamedTuple):
     """A normalised text: folded tokens plus, per token, the diacritics the writer typed.
 
     `accents[i]` is the canonical accented form of token i, or None when the writer typed
-    that word without diacritics (or it came from a replacement, which has none to offer).
+    that word without diacritics. A replacement's tokens carry its canonical spelling's
+    diacritics ("cccd" gives "căn cước", not the stopword "cần").
     A NamedTuple rather than a dataclass: indexing builds one per phrasing, 100,000 of them.
     """
 
@@ -145,7 +146,7 @@ class Normalizer:
 
     def __init__(
         self,
-        replacements: dict[tuple[str, ...], tuple[str, ...]],
+        replacements: dict[tuple[str, ...], Normalized],
         fillers: list[str],
         stopwords: list[str],
     ) -> None:
@@ -166,7 +167,7 @@ class Normalizer:
         self._normalized: dict[str, Normalized] = {}
         # (words, their diacritics) from where a spelling may begin -> what `_match_at` found
         self._matches: dict[tuple[tuple[str, ...], tuple[str | None, ...]],
-                            tuple[int, tuple[str, ...] | None]] = {}  # fmt: skip
+                            tuple[int, Normalized | None]] = {}  # fmt: skip
         # first word -> the word counts of the replacement and filler spellings starting
         # with it, longest first
         sizes: dict[str, set[int]] = {}
@@ -187,9 +188,10 @@ class Normalizer:
             problems = _check_synonyms(str(path), data)
         if problems:
             raise SynonymError(problems)
-        replacements: dict[tuple[str, ...], tuple[str, ...]] = {}
+        replacements: dict[tuple[str, ...], Normalized] = {}
         for canonical, spellings in data["replacements"].items():
-            target = tuple(fold(w) for w in split_words(str(canonical)))
+            forms = list(map(word_forms, split_words(str(canonical))))
+            target = Normalized(tuple(f for f, _ in forms), tuple(a for _, a in forms))
             for spelling in spellings:
                 replacements[tuple(fold(w) for w in split_words(str(spelling)))] = target
         fillers = [str(f) for f in data["fillers"]]
@@ -331,8 +333,8 @@ class Normalizer:
                 continue
             tokens.extend(folded[copied:i])
             token_accents.extend(accents[copied:i])
-            tokens.extend(replacement)
-            token_accents.extend([None] * len(replacement))
+            tokens.extend(replacement.tokens)
+            token_accents.extend(replacement.accents)
             copied = i + step
         if not copied:  # nothing to replace or drop: the common case, kept cheap
             return Normalized(folded, accents)
@@ -342,7 +344,7 @@ class Normalizer:
 
     def _match_at(
         self, folded: tuple[str, ...], accents: tuple[str | None, ...], i: int
-    ) -> tuple[int, tuple[str, ...] | None]:
+    ) -> tuple[int, Normalized | None]:
         """Longest replacement or filler starting at word i: (words consumed, new tokens).
 
         A filler yields an empty replacement; no match yields (1, None).
@@ -358,14 +360,14 @@ class Normalizer:
 
     def _match_in(
         self, folded: tuple[str, ...], accents: tuple[str | None, ...], sizes: list[int]
-    ) -> tuple[int, tuple[str, ...] | None]:
+    ) -> tuple[int, Normalized | None]:
         """`_match_at` for the words from its start to the longest spelling's end."""
         for size in sizes:
             if size > len(folded):
                 continue
             span = folded[:size]
             if span in self._fillers and self._is_filler(span, accents[:size]):
-                return size, ()
+                return size, Normalized((), ())
             replacement = self.replacements.get(span)
             if replacement is not None:
                 return size, replacement
@@ -406,4 +408,28 @@ def _check_synonyms(name: str, data: object) -> list[Problem]:
     for key in ("fillers", "stopwords"):
         if key in data and not isinstance(data[key], LocatedList):
             problems.append(Problem(name, data.line_of(key), f"{key} phải là danh sách"))
+    if not problems:
+        problems = _canonicals_taken_for_stopwords(name, replacements, data["stopwords"])
+    return problems
+
+
+def _canonicals_taken_for_stopwords(
+    name: str, replacements: LocatedDict, stopwords: LocatedList
+) -> list[Problem]:
+    """A canonical written wholly without diacritics ("can cuoc") whose word folds to a
+    stopword spelt with them ("cần"): every question it is put in would lose that word as
+    the stopword. One that has diacritics elsewhere ("ủy ban") means its bare word."""
+    forms = {word: word_forms(word) for s in stopwords for word in split_words(str(s))}
+    bare = {folded for folded, accent in forms.values() if accent is None}
+    accented = {folded: word for word, (folded, accent) in forms.items()
+                if accent is not None and folded not in bare}  # fmt: skip
+    problems = []
+    for canonical in replacements:
+        words = split_words(str(canonical))
+        if any(word_forms(word)[1] for word in words):
+            continue
+        for word in (word for word in words if word in accented):
+            problems.append(Problem(name, replacements.line_of(str(canonical)),
+                f"'{canonical}' viết không dấu: từ '{word}' sẽ bị coi là từ dừng "
+                f"'{accented[word]}'; hãy viết từ chuẩn có dấu"))  # fmt: skip
     return problems

@@ -52,10 +52,10 @@ COMPARED = ("coverage", "cosine", "bm25", "rare_share")  # the re-ranking's, top
 LOGIT_LIMIT = 8.0  # the entry's log-odds enter clipped to ±this (a 0% or 100% is no surer)
 # Logistic weights per feature (raw units) and the bias: `reranking_cv.py --fit`, L2 10 on
 # standardised features.
-WEIGHTS: tuple[float, ...] = (-0.6765, -2.204, 0.5394, -0.2851, -1.31, 0.1049, 0.03958,
-                              -1.761, -1.905, 1.162, -0.0338, 1.965, -0.1464, 3.058,
-                              1.379)  # fmt: skip
-BIAS = -0.8886
+WEIGHTS: tuple[float, ...] = (-0.6672, -1.902, 0.5751, -0.314, -1.131, 0.1867, 0.04877,
+                              -0.5576, 0.3706, 0.03492, -0.3839, 2.564, 4.797, 3.175,
+                              1.265)  # fmt: skip
+BIAS = -1.021
 
 
 _WEIGHTS = np.array(WEIGHTS)

@@ -2,7 +2,9 @@
 
 import unicodedata
 
-from knowledge.normalize import Normalizer, accented_form, fold, word_forms
+import pytest
+
+from knowledge.normalize import Normalizer, SynonymError, accented_form, fold, word_forms
 
 
 def test_diacritics_case_and_d_stroke_fold_away(normalizer):
@@ -66,6 +68,28 @@ def test_stopwords_keep_their_diacritics(normalizer):
     for typed, folded in [("cần", "can"), ("đang", "dang"), ("mà", "ma"), ("tại", "tai")]:
         assert normalizer.is_stopword(folded, word_forms(typed)[1]), typed
     assert normalizer.is_stopword("can", None)  # typed bare, it cannot be told apart
+
+
+def test_words_a_replacement_puts_in_keep_its_diacritics(normalizer):
+    # "cccd" and "căn cước công dân" become "căn cước", not the stopword "cần"; "dk" is
+    # "đăng ký", not "đang".
+    for text, word in [("cccd", "can"), ("căn cước công dân", "can"), ("dk tạm trú", "dang")]:
+        assert word in normalizer.content_words(normalizer.normalize(text)), text
+    assert normalizer.normalize("cccd").accents == (accented_form("căn"), accented_form("cước"))
+
+
+def test_a_canonical_typed_without_diacritics_that_a_stopword_would_swallow_is_an_error(
+    tmp_path,
+):
+    rules = "replacements:\n  mật khẩu: [mk]\n  can cuoc: [cccd]\n  ủy ban: [ub]\n" \
+        "fillers: []\nstopwords: [cần, bạn]\n"  # fmt: skip
+    synonyms = tmp_path / "synonyms.yaml"
+    synonyms.write_text(rules, encoding="utf-8")
+    with pytest.raises(SynonymError) as raised:
+        Normalizer.from_file(synonyms)
+    assert [str(p) for p in raised.value.problems] == [
+        f"{synonyms}:3: 'can cuoc' viết không dấu: từ 'can' sẽ bị coi là từ dừng 'cần'; "
+        "hãy viết từ chuẩn có dấu"]  # fmt: skip
 
 
 def test_many_texts_normalised_at_once_come_out_as_each_alone(normalizer):
