@@ -63,7 +63,8 @@ class TestAsking:
         shown = await _paragraph_shown(browser, question, "confidence")
         assert f"<strong>{judgement.confidence:.0f}%</strong>" in shown
         threshold = running.knowledge.matcher.thresholds.confidence
-        assert "từ chính của mục 0.00" in shown and f"dưới {threshold:.0f}% bot từ chối" in shown
+        key_terms = f"từ chính của mục {judgement.evidence.key_terms:.2f}"
+        assert key_terms in shown and f"dưới {threshold:.0f}% bot từ chối" in shown
         assert "xác suất khi xếp lại" in shown and "hơn điểm mục kế tiếp" in shown
 
     async def test_shows_how_likely_the_question_is_off_topic_and_why(
