@@ -54,8 +54,8 @@ FEATURES = ("score", "coverage", "pairs", "key_terms", "rarest", "offtopic", "re
 RERANK_FLOOR = 1e-6  # `rerank` enters as its log, floored here
 # Logistic weights per feature (raw units; `pairs` enters as log(1 + pairs), `rerank` as its
 # log) and the bias: `reranking_cv.py --fit`, L2 10 on standardised features.
-WEIGHTS = (0.05593, 1.191, 1.05, 2.484, -0.1132, -0.008217, 0.2232, 0.07121)
-BIAS = -8.198
+WEIGHTS = (0.056, 1.169, 1.101, 2.56, -0.09813, -0.007317, 0.2955, 0.079)
+BIAS = -8.471
 KEY_TERM_SHARE = 0.4  # a term used by at least this share of an entry's phrasings is key
 
 
