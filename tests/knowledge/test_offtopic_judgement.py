@@ -34,7 +34,8 @@ def test_a_question_likely_off_topic_falls_back_though_its_best_entry_looks_righ
     assert result.outcome == "fallback"
     assert result.confidence >= shipped_knowledge.thresholds.confidence  # would be offered
     assert result.offtopic >= 20.0
-    assert with_offtopic(shipped_knowledge, 100.0).match(MARRIAGE).outcome == "answered"
+    # without the judgement the bot would answer it or offer its best entries
+    assert with_offtopic(shipped_knowledge, 100.0).match(MARRIAGE).outcome != "fallback"
 
 
 def test_a_question_about_our_topic_is_judged_unlikely_off_topic(
