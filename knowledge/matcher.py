@@ -44,7 +44,7 @@ from knowledge.offtopic_topics import topics
 from knowledge.postings import LookedUp, Postings
 from knowledge.reranking import Reranking, cosines, rerank
 from knowledge.token_sets import TokenSets, ranges
-from knowledge.token_table import TokenTable, Vocabulary, unique, unique_counts
+from knowledge.token_table import TokenTable, Vocabulary, combined, unique, unique_counts
 from knowledge.typos import TypoIndex
 
 Outcome = Literal["answered", "suggested", "fallback"]
@@ -242,6 +242,12 @@ def _pairs(tokens: tuple[str, ...]) -> list[str]:
     each in the order written (so sums over them are the same in every process)."""
     return list(dict.fromkeys(f"{a} {b}" for a, b in pairwise(tokens)
                               if a.isalpha() and b.isalpha()))  # fmt: skip
+
+
+def _put(rows: np.ndarray, end: int, part: np.ndarray) -> int:
+    """Write `part` into `rows` from `end` on; where the next part goes."""
+    rows[end : end + len(part)] = part
+    return end + len(part)
 
 
 def _normalized_each(normalizer: Normalizer, texts: list[Sequence[str]]) -> list[list[Normalized]]:
@@ -658,9 +664,8 @@ class Matcher:
         vocabulary = phrasings.table.vocabulary
         size = len(vocabulary.words)
         pairs = [words.table.pairs() for words in (phrasings, keywords)]
-        pair_keys = [first * size + second for _, first, second in pairs]
         word_terms = unique(np.concatenate((phrasings.content[1], keywords.content[1])))
-        pair_terms = unique(np.concatenate(pair_keys))
+        pair_terms = unique(np.concatenate([keys for _, keys in pairs]))
         term_of_word = np.full(size, -1, dtype=np.int64)
         term_of_word[word_terms] = np.arange(len(word_terms))
         names = vocabulary.words
@@ -668,14 +673,20 @@ class Matcher:
             (names[w] for w in word_terms.tolist()),
             (f"{names[k // size]} {names[k % size]}" for k in pair_terms.tolist())))}  # fmt: skip
         term_count = max(len(self._term_id), 1)
-        rows = []  # entry * term_count + term, part by part (millions of them)
-        for words, (units, *_), keys in zip((phrasings, keywords), pairs, pair_keys,
-                                            strict=True):  # fmt: skip
-            rows += [words.owner[words.content[0]] * term_count + term_of_word[words.content[1]],
-                     words.owner[units] * term_count + len(word_terms)
-                     + np.searchsorted(pair_terms, keys)]  # fmt: skip
-        del pairs, pair_keys
-        keys, counts = unique_counts(np.concatenate(rows))
+        # entry * term_count + term: millions of rows, made part by part straight into one
+        # array, each part's pairs freed once used (the parts and their concatenation were
+        # the peak of a reload).
+        rows = np.empty(sum(len(words.content[0]) + len(units) for words, (units, _)
+                            in zip((phrasings, keywords), pairs, strict=True)), dtype=np.int64)
+        end = 0
+        for words in (phrasings, keywords):
+            units, keys = pairs.pop(0)
+            end = _put(rows, end, words.owner[words.content[0]] * term_count
+                       + term_of_word[words.content[1]])  # fmt: skip
+            end = _put(rows, end, words.owner[units] * term_count + len(word_terms)
+                       + np.searchsorted(pair_terms, keys))  # fmt: skip
+            del units, keys
+        keys, counts = unique_counts(rows)
         return _Uses(keys, counts, term_count, term_of_word)
 
     def _offtopic_terms(self, uses: _Uses, real: int) -> np.ndarray:
@@ -725,7 +736,8 @@ class Matcher:
         self._answers = Postings(terms.reshape(-1), entries, np.ones(len(words)),
                                  len(answer_words), len(self._entries))  # fmt: skip
         word_terms = uses.term_of_word[words]
-        used = (word_terms >= 0) & _contains(uses.keys, entries * uses.term_count + word_terms)
+        used = (word_terms >= 0) & _contains(uses.keys,
+                                             combined(entries, uses.term_count, word_terms))
         only, counts = np.unique(words[~used], return_counts=True)
         self._answer_idf = {names[w]: math.log(1 + count / entries_with)
                             for w, entries_with in zip(only.tolist(), counts.tolist(),
@@ -781,8 +793,8 @@ class Matcher:
                    if len(spellings) > 1]] = True  # fmt: skip
         at = np.flatnonzero(ambiguous[table.word])
         accent_count, entry_count = len(vocabulary.accents), max(len(self._entries), 1)
-        keys = unique((table.word[at] * accent_count + table.accent[at]) * entry_count
-                         + phrasings.owner[table.text_of[at]])  # fmt: skip
+        keys = unique(combined(combined(table.word[at], accent_count, table.accent[at]),
+                               entry_count, phrasings.owner[table.text_of[at]]))
         spelled, entries = keys // entry_count, keys % entry_count
         starts = np.flatnonzero(np.diff(spelled, prepend=-1))
         ends = np.append(starts[1:], len(keys))[: len(starts)]

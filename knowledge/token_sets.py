@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from knowledge.token_table import unique
+from knowledge.token_table import combined, unique
 
 BUCKETS = 28  # a–z, then one for digits, one for any other character
 # The bound is computed in another order of operations than rapidfuzz's own arithmetic:
@@ -53,10 +53,10 @@ class TokenSets:
         self._word_letters = histograms.sum(axis=1)
         histograms = histograms.astype(np.int16)  # before a row per token is gathered
         size = max(len(words), 1)
-        keys = unique(text_of * size + word)
-        texts, distinct = keys // size, keys % size
-        self._words = distinct.astype(np.int32)
-        self._content = _marked(keys, content[0] * size + content[1])
+        keys = unique(combined(text_of, size, word))
+        self._content = _marked(keys, combined(content[0], size, content[1]))
+        distinct = self._words = (keys % size).astype(np.int32)
+        texts = np.floor_divide(keys, size, out=keys)  # in place: the keys are done with
         self._bounds = np.zeros(text_count + 1, dtype=np.int64)
         np.cumsum(np.bincount(texts, minlength=text_count), out=self._bounds[1:])
         self._sizes = np.diff(self._bounds)

@@ -8,7 +8,7 @@ and everything the index needs is worked out with numpy over whole arrays.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import chain
 
 import numpy as np
@@ -31,8 +31,9 @@ class _Numbers(dict):
         self.values.append(value)
         return number
 
-    def of(self, values: list) -> np.ndarray:
-        return np.fromiter(map(self.__getitem__, values), np.int64, len(values))
+    def of(self, values: Iterable, count: int) -> np.ndarray:
+        """The numbers of `count` values, as int32 (no index has 2**31 words)."""
+        return np.fromiter(map(self.__getitem__, values), np.int32, count)
 
 
 class Vocabulary:
@@ -48,11 +49,11 @@ class Vocabulary:
         self._alpha: list[bool] = []
         self._maybe_stopword: list[bool] = []
 
-    def word_ids(self, tokens: list[str]) -> np.ndarray:
-        return self.word_id.of(tokens)
+    def word_ids(self, tokens: Iterable[str], count: int) -> np.ndarray:
+        return self.word_id.of(tokens, count)
 
-    def accent_ids(self, accents: list[str | None]) -> np.ndarray:
-        return self.accent_id.of(accents)
+    def accent_ids(self, accents: Iterable[str | None], count: int) -> np.ndarray:
+        return self.accent_id.of(accents, count)
 
     def alpha(self) -> np.ndarray:
         self._alpha += map(str.isalpha, self.words[len(self._alpha):])
@@ -71,17 +72,23 @@ class Vocabulary:
 
 class TokenTable:
     """The tokens of some texts, flat: token p is word `word[p]` with accent `accent[p]`
-    (0: typed without diacritics), in text `text_of[p]`."""
+    (0: typed without diacritics), in text `text_of[p]`.
+
+    All three are int32 (a reload builds them beside the serving index: at 100,000
+    phrasings they are millions of rows); products of them that can pass 2**31 (a text
+    times the number of words) are worked out in int64, see `combined`."""
 
     def __init__(self, texts: Sequence[Normalized], vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         self.count = len(texts)
-        tokens = list(chain.from_iterable(text.tokens for text in texts))
-        accents = list(chain.from_iterable(text.accents for text in texts))
         lengths = np.fromiter((len(text.tokens) for text in texts), np.int64, len(texts))
-        self.word = vocabulary.word_ids(tokens)
-        self.accent = vocabulary.accent_ids(accents)
-        self.text_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        total = int(lengths.sum())
+        # Numbered straight from the texts: no list of millions of tokens in between.
+        self.word = vocabulary.word_ids(
+            chain.from_iterable(text.tokens for text in texts), total)
+        self.accent = vocabulary.accent_ids(
+            chain.from_iterable(text.accents for text in texts), total)
+        self.text_of = np.repeat(np.arange(len(texts), dtype=np.int32), lengths)
 
     def content_words(self) -> tuple[np.ndarray, np.ndarray]:
         """(text, word id) of each text's content words, once per text in the order
@@ -94,8 +101,8 @@ class TokenTable:
         # ("cần", not "căn"): decided once per spelling found.
         doubtful = np.flatnonzero(alpha & maybe_stopword)
         accent_count = len(vocabulary.accents)
-        doubted = self.word[doubtful] * accent_count + self.accent[doubtful]
-        spellings = unique(doubted)
+        doubted = combined(self.word[doubtful], accent_count, self.accent[doubtful])
+        spellings = unique(doubted.copy())  # sorted in place, and `doubted` is read below
         where = np.searchsorted(spellings, doubted)
         kept = np.array([not vocabulary.normalizer.is_stopword(
             vocabulary.words[key // accent_count], vocabulary.accents[key % accent_count])
@@ -105,29 +112,37 @@ class TokenTable:
         return _first_of_each(self.text_of[positions], self.word[positions],
                               len(vocabulary.words))  # fmt: skip
 
-    def pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(text, first word id, second word id) of each text's adjacent pairs of words
-        made of letters (see the matcher's `_pairs`), once per text."""
+    def pairs(self) -> tuple[np.ndarray, np.ndarray]:
+        """(text, first word id * word count + second word id) of each text's adjacent
+        pairs of words made of letters (see the matcher's `_pairs`), once per text."""
         alpha = self.vocabulary.alpha()[self.word]
         left = np.flatnonzero(alpha[:-1] & alpha[1:] & (self.text_of[:-1] == self.text_of[1:]))
         size = len(self.vocabulary.words)
-        texts, keys = _first_of_each(self.text_of[left],
-                                     self.word[left] * size + self.word[left + 1], size * size)
-        return texts, keys // size, keys % size
+        return _first_of_each(self.text_of[left],
+                              combined(self.word[left], size, self.word[left + 1]), size * size)
 
     def spellings(self) -> np.ndarray:
         """(word id, accent id) of every spelling the texts use, once each."""
         accent_count = len(self.vocabulary.accents)
-        keys = unique(self.word * accent_count + self.accent)
+        keys = unique(combined(self.word, accent_count, self.accent))
         return np.stack((keys // accent_count, keys % accent_count), axis=1)
+
+
+def combined(high: np.ndarray, size: int, low: np.ndarray) -> np.ndarray:
+    """`high * size + low` as one new int64 array: ids are int32, and int32 times a Python
+    int stays int32 in numpy 2 (wrapping around past 2**31); nor is a temporary made."""
+    keys = np.multiply(high, size, dtype=np.int64)
+    keys += low
+    return keys
 
 
 def unique(values: np.ndarray) -> np.ndarray:
     """`np.unique(values)`, by sorting: numpy 2.3+ answers a plain `np.unique` with a hash
     table that is 25-100 times slower than a sort on the millions of int64 keys of a large
-    knowledge base (7 s instead of 0.07 s for 3 million here)."""
-    ordered = np.sort(values, axis=None)
-    return ordered[_firsts(ordered)]
+    knowledge base (7 s instead of 0.07 s for 3 million here). `values` (every caller's
+    own temporary keys) is sorted in place: a sorted copy beside it was a reload's peak."""
+    values.sort()
+    return values[_firsts(values)]
 
 
 def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -155,10 +170,10 @@ def _first_of_each(texts: np.ndarray, keys: np.ndarray, key_count: int) -> tuple
     the time of the stable one `np.unique(..., return_index=True)` makes)."""
     if not len(texts):
         return texts, keys
-    rows = texts * key_count + keys
+    rows = combined(texts, key_count, keys)
     order = np.argsort(rows)
-    ordered = rows[order]
-    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    rows = rows[order]  # the unsorted rows freed at once
+    starts = np.flatnonzero(_firsts(rows))
     first = np.minimum.reduceat(order, starts)
     first.sort()
     return texts[first], keys[first]
