@@ -37,8 +37,8 @@ class KnowledgeSettings:
     suggest_threshold: Score = Score(70.0)
     answer_margin: Score = Score(10.0)
     max_suggestions: int = 3
-    fallback_confidence: Score = Score(40.0)  # the calibration's confidence, in %
-    offtopic_confidence: Score = Score(25.0)  # the off-topic probability, in %
+    fallback_confidence: Score = Score(35.0)  # the calibration's confidence, in %
+    offtopic_confidence: Score = Score(30.0)  # the off-topic probability, in %
 
 
 @dataclass(frozen=True)

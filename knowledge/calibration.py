@@ -54,8 +54,8 @@ FEATURES = ("score", "coverage", "pairs", "key_terms", "rarest", "offtopic", "re
 RERANK_FLOOR = 1e-6  # `rerank` enters as its log, floored here
 # Logistic weights per feature (raw units; `pairs` enters as log(1 + pairs), `rerank` as its
 # log) and the bias: `reranking_cv.py --fit`, L2 10 on standardised features.
-WEIGHTS = (0.056, 1.169, 1.101, 2.56, -0.09813, -0.007317, 0.2955, 0.079)
-BIAS = -8.471
+WEIGHTS = (0.05063, 1.166, 1.113, 2.431, -0.09707, -0.009932, 0.2917, 0.07756)
+BIAS = -7.891
 KEY_TERM_SHARE = 0.4  # a term used by at least this share of an entry's phrasings is key
 
 

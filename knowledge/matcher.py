@@ -42,7 +42,14 @@ from knowledge.normalize import Normalized, Normalizer
 from knowledge.offtopic_judgement import OfftopicJudgement, judge_offtopic, offtopic_features
 from knowledge.offtopic_topics import topics
 from knowledge.postings import LookedUp, Postings
-from knowledge.reranking import Reranking, cosines, rerank
+from knowledge.reranking import (
+    ASKED,
+    Reranking,
+    asked_alike_and_other,
+    asked_kinds,
+    cosines,
+    rerank,
+)
 from knowledge.token_sets import TokenSets, ranges
 from knowledge.token_table import TokenTable, Vocabulary, combined, unique, unique_counts
 from knowledge.typos import TypoIndex
@@ -78,8 +85,8 @@ class Thresholds:
     suggest: float = 70.0
     margin: float = 10.0
     max_suggestions: int = 3
-    confidence: float = 40.0  # 0–100: below it the bot falls back whatever the score
-    offtopic: float = 25.0  # 0–100: an off-topic probability at or above it falls back too
+    confidence: float = 35.0  # 0–100: below it the bot falls back whatever the score
+    offtopic: float = 30.0  # 0–100: an off-topic probability at or above it falls back too
 
 
 @dataclass(frozen=True)
@@ -334,6 +341,7 @@ class Matcher:
             self._key_terms = key_terms(self._uses_by_entry(uses, real), sizes[:real],
                                         self._term_id, self._idf)  # fmt: skip
             self._offtopic_only = self._offtopic_terms(uses, real)
+            self._asked_kind, self._asked_shares = self._asked_shares_of(uses, sizes)
             del uses
             self._token_sets = TokenSets(phrasings.table.word, phrasings.table.text_of,
                                          phrasings.table.count, vocabulary.words,
@@ -473,6 +481,8 @@ class Matcher:
             *self._phrasing_signals(asked, candidates),
             *self._term_signals(asked, words, candidates),
             keys, [float(_is_offtopic(c.entry)) for c in ranked],
+            *asked_alike_and_other(self._asked_shares[candidates],
+                                   self._asked_kind[list(asked_terms)]),
         )))
 
     def _phrasing_signals(self, asked: _Asked, candidates: np.ndarray) -> list[np.ndarray]:
@@ -688,6 +698,18 @@ class Matcher:
             del units, keys
         keys, counts = unique_counts(rows)
         return _Uses(keys, counts, term_count, term_of_word)
+
+    def _asked_shares_of(self, uses: _Uses, sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Per term, the kind of thing asked it signals (reranking.py's ASKED, -1: none); per
+        entry and kind, the share of its phrasings and keywords (`sizes`) using one of the
+        kind's terms, capped at 1 (a phrasing may use two of them)."""
+        kind_of = asked_kinds(self._term_id, max(len(self._term_id), 1))
+        entries, terms = uses.entries_and_terms()
+        kinds = kind_of[terms]
+        at = kinds >= 0
+        shares = np.zeros((len(self._entries), len(ASKED)))
+        np.add.at(shares, (entries[at], kinds[at]), uses.counts[at])
+        return kind_of, np.minimum(shares / np.maximum(sizes, 1)[:, None], 1.0)
 
     def _offtopic_terms(self, uses: _Uses, real: int) -> np.ndarray:
         """Per term, whether only off-topic questions use it (no entry's phrasings or

@@ -52,10 +52,10 @@ COMPARED = ("coverage", "cosine", "bm25", "rare_share")  # the re-ranking's, top
 LOGIT_LIMIT = 8.0  # the entry's log-odds enter clipped to ±this (a 0% or 100% is no surer)
 # Logistic weights per feature (raw units) and the bias: `reranking_cv.py --fit`, L2 10 on
 # standardised features.
-WEIGHTS: tuple[float, ...] = (-0.6547, -2.064, 0.5566, -0.1793, -0.8791, 0.332, 0.06278,
-                              -0.9158, 0.4141, 0.21, -0.6001, 3.802, 5.684, 2.88,
-                              1.227)  # fmt: skip
-BIAS = -0.9858
+WEIGHTS: tuple[float, ...] = (-0.6624, -1.882, 0.4277, -0.3708, -1.148, 0.3093, 0.06222,
+                              -0.4758, 0.4718, 0.1158, -0.8962, 3.886, 5.735, 3.161,
+                              1.394)  # fmt: skip
+BIAS = -1.063
 
 
 _WEIGHTS = np.array(WEIGHTS)

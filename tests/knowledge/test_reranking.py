@@ -71,3 +71,17 @@ def test_each_feature_s_share_of_the_models_score_is_explained(
     totals = [sum(added for *_, added in c.reranking) for c in explained.candidates]
     assert totals == sorted(totals, reverse=True)  # listed in the model's order
     assert [name for name, *_ in explained.candidates[0].reranking] == list(FEATURES)
+
+
+def test_what_the_question_asks_is_weighed_against_what_each_entry_asks(
+    where_and_children: KnowledgeService,
+):
+    # "bao nhiêu tiền" asks what it costs: the fee entry's phrasings ask that, the entry on
+    # where to apply asks where, which this question does not.
+    explained = where_and_children.matcher.explain("Cấp thẻ cho con hết bao nhiêu tiền")
+    asked = {c.candidate.entry.id: {name: value for name, value, _ in c.reranking
+                                    if name.startswith("asked_")}
+             for c in explained.candidates}  # fmt: skip
+    assert asked["le-phi"] == {"asked_alike": 1.0, "asked_other": 0.0}
+    assert asked["noi-lam-the"]["asked_alike"] == 0.0
+    assert asked["noi-lam-the"]["asked_other"] > 0.0
