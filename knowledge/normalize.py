@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from itertools import accumulate, chain, compress, count, pairwise
+from itertools import chain, compress, pairwise
 from operator import or_
 from pathlib import Path
 from typing import NamedTuple
@@ -81,12 +81,86 @@ def split_words(text: str) -> list[str]:
     made this a large part of loading 100,000 phrasings); only the few words still holding
     a symbol ("đâu…", "😭") go through the regex.
     """
-    text = unicodedata.normalize("NFC", text.replace(SOFT_HYPHEN, "")).lower()
-    words = text.encode().translate(ASCII_SEPARATORS).decode().split()
+    words = _cleared(text).split()
     if all(map(str.isalnum, words)):
         return words
-    return [part for word in words for part in (
-        (word,) if word.isalnum() else NON_WORD.split(word)) if part]  # fmt: skip
+    return [part for word in words for part in _parts(word)]
+
+
+def _cleared(text: str) -> str:
+    """The text in NFC, lower-cased, without soft hyphens, every ASCII character that is no
+    letter or digit a space: what `split_words` splits into words."""
+    text = unicodedata.normalize("NFC", text.replace(SOFT_HYPHEN, "")).lower()
+    return text.encode().translate(ASCII_SEPARATORS).decode()
+
+
+def _parts(word: str) -> tuple[str, ...]:
+    """The words a split word is made of: itself, or its parts around symbols ("đâu…")."""
+    return (word,) if word.isalnum() else tuple(part for part in NON_WORD.split(word) if part)
+
+
+# Texts normalised together are split as one text joined around this character: a private
+# use one (no letter, digit or space; the same after NFC and lower-casing), so it comes out
+# of the split as a word of its own between two texts, and composes with neither.
+TEXT_BREAK = "\ue000"
+
+
+class Numbering(dict):
+    """value -> its number, given on first sight, in order of appearance: numbering
+    millions of words is then one dict lookup each, in C."""
+
+    def __init__(self, *first: object) -> None:
+        super().__init__()
+        self.values: list = []
+        for value in first:
+            self.__missing__(value)
+
+    def __missing__(self, value: object) -> int:
+        number = self[value] = len(self.values)
+        self.values.append(value)
+        return number
+
+    def of(self, values: Iterable, count: int) -> np.ndarray:
+        """The numbers of `count` values, as int32 (no index has 2**31 words)."""
+        return np.fromiter(map(self.__getitem__, values), np.int32, count)
+
+
+class _Split(NamedTuple):
+    """The words of many texts laid end to end, each as its number in `words`; text k's are
+    `ids[bounds[k]:bounds[k + 1]]`."""
+
+    words: list[str]
+    ids: np.ndarray
+    bounds: list[int]
+
+
+def _split_many(texts: list[str]) -> _Split | None:
+    """`split_words` of every text, worked out on all of them joined: one NFC, one
+    lower-casing, one split, and each distinct word looked at once (per text and per word,
+    this was most of normalising 100,000 phrasings). None if a text holds TEXT_BREAK."""
+    joined = f" {TEXT_BREAK} ".join(texts)
+    if joined.count(TEXT_BREAK) != len(texts) - 1:
+        return None
+    number = Numbering(TEXT_BREAK)
+    words = _cleared(joined).split()
+    ids = np.fromiter(map(number.__getitem__, words), np.int64, len(words))
+    del words
+    split = [_parts(word) for word in number.values[1:]]
+    if any(parts != (word,) for parts, word in zip(split, number.values[1:], strict=True)):
+        ids = _expanded(ids, [(0,), *([number[part] for part in parts] for parts in split)])
+    breaks = np.flatnonzero(ids == 0)
+    bounds = [0, *(breaks - np.arange(len(breaks))).tolist(), len(ids) - len(breaks)]
+    return _Split(number.values, np.delete(ids, breaks), bounds)
+
+
+def _expanded(ids: np.ndarray, parts: list[Sequence[int]]) -> np.ndarray:
+    """Each word number replaced by the numbers of its parts (none, one or several)."""
+    sizes = np.array(list(map(len, parts)), dtype=np.int64)
+    flat = np.fromiter(chain.from_iterable(parts), np.int64, int(sizes.sum()))
+    offsets = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    lengths = sizes[ids]
+    firsts = np.repeat(offsets[ids] - np.concatenate(([0], np.cumsum(lengths)[:-1])), lengths)
+    return flat[firsts + np.arange(int(lengths.sum()))]
 
 
 class _WordForm(dict[str, str | None]):
@@ -258,15 +332,23 @@ class Normalizer:
         return list(map(self.normalize, texts))
 
     def _normalize_batch(self, missing: list[str]) -> None:
-        """`normalize_many` of some texts not normalised yet, remembering each."""
-        words_of = list(map(split_words, missing))
-        bounds = [0, *accumulate(map(len, words_of))]
-        words = list(chain.from_iterable(words_of))
-        del words_of
-        folded = list(map(FOLDED.__getitem__, words))
-        accents = list(map(ACCENTED.__getitem__, words))
-        del words
-        starts = self._starts_of(folded, bounds)
+        """`normalize_many` of some texts not normalised yet, remembering each.
+
+        Each distinct word's forms are looked up once; the texts' words take them by
+        number, through numpy's indexing of object arrays."""
+        split = _split_many(missing)
+        if split is None:  # a text holds TEXT_BREAK itself
+            for text in missing:
+                self._remember(text, self._normalize_uncached(text))
+            return
+        number = Numbering()
+        ids = np.array([number[FOLDED[word]] for word in split.words], dtype=np.int64)[split.ids]
+        folded = np.array(number.values, dtype=object)[ids].tolist()
+        accents = np.array([ACCENTED[word] for word in split.words], dtype=object)[
+            split.ids].tolist()  # fmt: skip
+        bounds = split.bounds
+        del split
+        starts = self._starts_of(folded, ids, number, bounds)
         folded_all, accents_all = tuple(folded), tuple(accents)
         del folded, accents
         for k, text in enumerate(missing):
@@ -280,16 +362,17 @@ class Normalizer:
         self._normalized[text] = normalized
         return normalized
 
-    def _starts_of(self, folded: list[str], bounds: list[int]) -> dict[int, list[int]]:
+    def _starts_of(
+        self, folded: list[str], ids: np.ndarray, number: dict[str, int], bounds: list[int]
+    ) -> dict[int, list[int]]:
         """text number -> the positions in it where a replacement or filler may begin (see
-        `_normalize_uncached`), for the words of many texts laid end to end."""
+        `_normalize_uncached`), for the folded words of many texts laid end to end (`ids`:
+        their numbers in `number`)."""
         if not folded:
             return {}
-        number: dict[str, int] = {}
-        ids = np.fromiter(map(number.setdefault, folded, count()), np.int64, len(folded))
-        single = np.zeros(len(folded) + 1, dtype=bool)
+        single = np.zeros(len(number) + 1, dtype=bool)
         single[[number[w] for w in self._single_words if w in number]] = True
-        pair_first = np.zeros(len(folded) + 1, dtype=bool)
+        pair_first = np.zeros(len(number) + 1, dtype=bool)
         pair_first[[number[a] for a, _ in self._word_pairs if a in number]] = True
         last = np.zeros(len(folded), dtype=bool)
         last[np.array(bounds[1:], dtype=np.int64) - 1] = True

@@ -100,3 +100,17 @@ def test_many_texts_normalised_at_once_come_out_as_each_alone(normalizer):
     alone = [Normalizer.from_file().normalize(text) for text in texts]
     assert normalizer.normalize_many(texts) == alone
     assert normalizer.normalize_many([]) == []
+
+
+def test_texts_split_together_come_out_as_each_alone_whatever_they_hold(normalizer):
+    # Many texts are split as one, joined around a private-use character: words holding a
+    # symbol, marks at a text's edge, empty texts and that character itself must not change
+    # what any text gives.
+    texts = ["đâu… đâu", "😭😭 làm thẻ", "quên\u200bmật\u200bkhẩu ạ", "so\u00adft hy\u00adphen",
+             "\u0301bắt đầu bằng dấu", "kết thúc dấu\u0301", "ΣΟΦΟΣ Σ", "", "…", "😭",
+             unicodedata.normalize("NFD", "Đường Hoà Bình"), "cô", "ơi cho hỏi"]  # fmt: skip
+    alone = [Normalizer.from_file().normalize(text) for text in texts]
+    assert normalizer.normalize_many(texts) == alone
+    with_break = [*texts, "x \ue000 y, \ue000căn cước"]
+    alone.append(Normalizer.from_file().normalize(with_break[-1]))
+    assert Normalizer.from_file().normalize_many(with_break) == alone
