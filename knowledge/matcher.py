@@ -41,7 +41,7 @@ from knowledge.model import Entry, KnowledgeBase
 from knowledge.normalize import Normalized, Normalizer
 from knowledge.offtopic_judgement import OfftopicJudgement, judge_offtopic, offtopic_features
 from knowledge.offtopic_topics import topics
-from knowledge.postings import LookedUp, Postings
+from knowledge.postings import Postings
 from knowledge.reranking import (
     ASKED,
     Reranking,
@@ -175,15 +175,47 @@ class _Scored(NamedTuple):
                        self.covered[where], self.bound[where], self.similarity[where])  # fmt: skip
 
 
+class _Terms(NamedTuple):
+    """A question's terms, worked out once for every step: its known words (in the order
+    asked) then its known word pairs; per term its id, weight (a pair's: its idf) and the
+    id of the same word among answer words (-1: none, and for pairs)."""
+
+    ids: list[int]
+    weights: list[float]
+    tokens: list[str]
+    answer_ids: list[int]
+    known: int  # how many of them are words; the rest are pairs
+
+
+class _Front(NamedTuple):
+    """Retrieval's front runners and the question's terms in each, looked up once in the
+    postings: every later step reads rows (terms, in `_Terms`' order) and columns
+    (candidates, all of them front runners) of these small tables."""
+
+    entries: np.ndarray  # the front runners, column by column
+    column: np.ndarray  # per entry, its column (-1: not a front runner)
+    used: np.ndarray  # terms × front runners: its phrasings or keywords use the term
+    saturation: np.ndarray  # ... its BM25 weight for the term (0.0: unused)
+    in_answer: np.ndarray  # ... its answer uses the word
+
+    def columns(self, candidates: np.ndarray) -> np.ndarray:
+        return self.column[candidates]
+
+    @staticmethod
+    def of(table: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """Some columns of a table, laid out row by row: numpy's `table[:, columns]` is
+        not, and a dot product with it then adds in another order (the last bit differs)."""
+        return np.take(table, columns, axis=1)
+
+
 @dataclass
 class _Seen:
     """What a question's steps worked out that later steps would otherwise work out
     again, each set by the step that finds it."""
 
-    phrasings: Postings | LookedUp | None = None  # the front runners' term weights
-    answers: Postings | LookedUp | None = None  # ... and which words their answers use
+    front: _Front | None = None  # retrieval's front runners
     scored: _Scored | None = None  # closeness's phrasings
-    masses: dict[int, float] = field(default_factory=dict)  # `_coverages`, per entry
+    masses: np.ndarray | None = None  # `_coverages`, per front runner
     retrieved: dict[int, float] = field(default_factory=dict)  # `_retrieve`'s scores
 
 
@@ -195,6 +227,7 @@ class _Asked(NamedTuple):
     pairs: list[str]  # its known word pairs
     matched: list[tuple[str, float]]  # its known words and their weights
     text: str  # its normalized text with typos corrected
+    terms: _Terms
     seen: _Seen
 
 
@@ -384,18 +417,19 @@ class Matcher:
         best = ranked[place]
         rival = max((c.score for k, c in enumerate(ranked) if k != place), default=0.0)
         index = self._position[best.entry.id]
-        known = [w for w in words if w.known]
+        terms, front = asked.terms, asked.seen.front
         candidate = np.array([index], dtype=np.int64)
-        terms = [self._term_id[w.token] for w in known] + [self._term_id[p] for p in asked.pairs]
-        used = (asked.seen.phrasings or self._postings).used_by(terms, candidate)[:, 0].tolist()
-        pairs = sum(used[len(known):])
-        rarest = min((self._commonness.zipf(w.token, None)
-                      for w, hit in zip(known, used, strict=False) if hit), default=7.0)
+        used = front.used[:, front.column[index]].tolist()
+        pairs = sum(used[terms.known:])
+        rarest = min((self._commonness.zipf(token, None)
+                      for token, hit in zip(terms.tokens, used[:terms.known], strict=True)
+                      if hit), default=7.0)  # fmt: skip
         offtopic = max((c.score for c in ranked if _is_offtopic(c.entry)), default=0.0)
         return judge(Evidence(best.score,
-                              self._coverages(candidate, words, asked.seen)[0] / asked.total,
-                              pairs, key_term_share(self._key_terms[index], set(terms)), rarest,
-                              offtopic, float(chances[place]), best.score - rival))  # fmt: skip
+                              self._coverages(candidate, words, asked)[0] / asked.total,
+                              pairs, key_term_share(self._key_terms[index], set(terms.ids)),
+                              rarest, offtopic, float(chances[place]),
+                              best.score - rival))  # fmt: skip
 
     def _offtopic(
         self, asked: _Asked, words: list[_QueryWord], ranked: list[Candidate],
@@ -419,17 +453,15 @@ class Matcher:
         off-topic topic's retrieval score over the best's (0: none retrieved)."""
         total = asked.total or 1.0
         rare = sum(w.weight for w in words if not w.known and w.weight >= self._unknown_weight)
-        known = [w for w in words if w.known]
-        terms = np.array([self._term_id[w.token] for w in known]
-                         + [self._term_id[p] for p in asked.pairs], dtype=np.int64)  # fmt: skip
-        weights = np.concatenate(([w.weight for w in known], self._idf_array[terms[len(known):]]))
-        theirs = np.where(self._offtopic_only[terms], weights, 0.0)
-        pairs = weights[len(known):]
+        known = asked.terms.known
+        weights = np.array(asked.terms.weights, dtype=np.float64)
+        theirs = np.where(self._offtopic_only[asked.terms.ids], weights, 0.0)
+        pairs = weights[known:]
         retrieved = asked.seen.retrieved
         real = len(self.kb.entries)  # the off-topic topics come after the entries
         topic = max((score for index, score in retrieved.items() if index >= real), default=0.0)
-        return (rare / total, float(theirs[:len(known)].sum()) / total,
-                float(theirs[len(known):].sum()) / (float(pairs.sum()) or 1.0),
+        return (rare / total, float(theirs[:known].sum()) / total,
+                float(theirs[known:].sum()) / (float(pairs.sum()) or 1.0),
                 topic / max(retrieved.values(), default=1.0))  # fmt: skip
 
     def _rank(self, asked: _Asked, words: list[_QueryWord]) -> list[Candidate]:
@@ -440,7 +472,7 @@ class Matcher:
         that may still enter the top RANKED_KEPT (see `_closeness`). Candidates are then
         taken by their cheap part while they could still enter the top.
         """
-        retrieved = self._retrieve(words, asked.pairs, asked.seen)
+        retrieved = self._retrieve(asked)
         if not retrieved:
             return []
         candidates = np.fromiter(retrieved, dtype=np.int64, count=len(retrieved))
@@ -471,8 +503,7 @@ class Matcher:
         scores for the ranked candidates: signals of the entry as a whole, not only of its
         closest phrasing. A few vectorised operations over the candidates' phrasings."""
         candidates = np.array([self._index_of[id(c.entry)] for c in ranked], dtype=np.int64)
-        asked_terms = {self._term_id[w.token] for w in words if w.known}
-        asked_terms |= {self._term_id[p] for p in asked.pairs}
+        asked_terms = set(asked.terms.ids)
         keys = [0.0 if _is_offtopic(c.entry) else
                 key_term_share(self._key_terms[index], asked_terms)
                 for c, index in zip(ranked, candidates.tolist(), strict=True)]  # fmt: skip
@@ -507,42 +538,42 @@ class Matcher:
         phrasings and keywords: coverage, TF-IDF cosine and BM25 (the entry as one
         document), the share of the squared weights (rare words count most), the heaviest
         term it knows, the share of the pairs' weight and the number of pairs."""
-        known = [w for w in words if w.known]
-        pair_ids = [self._term_id[p] for p in asked.pairs]
-        terms = [self._term_id[w.token] for w in known] + pair_ids
-        query = np.array([w.weight for w in known] + [self._idf[p] for p in pair_ids])
-        saturation = (asked.seen.phrasings or self._postings).weights_in(terms, candidates)
+        terms, front = asked.terms, asked.seen.front
+        known = terms.known
+        columns = front.columns(candidates)
+        query = np.array(terms.weights)
+        saturation = front.of(front.saturation, columns)
         used = saturation > 0
         bm25 = query @ saturation
         squares = np.array([w.weight for w in words]) ** 2
-        pair_weight, pairs_used = query[len(known):], used[len(known):]
-        return [self._coverages(candidates, words, asked.seen) / (asked.total or 1.0),
-                cosines(query, saturation * self._idf_array[terms][:, None],
+        pair_weight, pairs_used = query[known:], used[known:]
+        return [self._coverages(candidates, words, asked) / (asked.total or 1.0),
+                cosines(query, saturation * self._idf_array[terms.ids][:, None],
                         self._entry_norms[candidates]),
                 bm25 / (bm25.max() or 1.0),
-                squares[[w.known for w in words]] @ used[:len(known)] / (squares.sum() or 1.0),
+                squares[[w.known for w in words]] @ used[:known] / (squares.sum() or 1.0),
                 np.max(np.where(used, query[:, None], 0.0), axis=0, initial=0.0)
                 / (query.max(initial=0.0) or 1.0),
                 pair_weight @ pairs_used / (pair_weight.sum() or 1.0),
                 np.log1p(pairs_used.sum(axis=0)),
-                self._answer_share(known, candidates, asked.seen)
+                query[:known] @ front.of(front.in_answer[:known], columns)
                 / (asked.total or 1.0)]  # fmt: skip
-
-    def _answer_share(
-        self, known: list[_QueryWord], candidates: np.ndarray, seen: _Seen
-    ) -> np.ndarray:
-        """Per candidate, the weight of the question's known words its answer uses."""
-        in_answer = (seen.answers or self._answers).used_by(
-            [self._answer_id.get(w.token, -1) for w in known], candidates)
-        return np.array([w.weight for w in known]) @ in_answer
 
     def _asked(self, query: Normalized, words: list[_QueryWord]) -> _Asked:
         corrected = self._corrected_tokens(query, words)
         matched = [(t, self._idf[self._term_id[t]])
                    for t in dict.fromkeys(w.token for w in words if w.known)]  # fmt: skip
-        return _Asked(sum(w.weight for w in words),
-                      [p for p in _pairs(tuple(corrected)) if p in self._term_id],
-                      matched, " ".join(corrected), _Seen())  # fmt: skip
+        pairs = [p for p in _pairs(tuple(corrected)) if p in self._term_id]
+        return _Asked(sum(w.weight for w in words), pairs, matched, " ".join(corrected),
+                      self._terms([w for w in words if w.known], pairs), _Seen())  # fmt: skip
+
+    def _terms(self, known: list[_QueryWord], pairs: list[str]) -> _Terms:
+        tokens = [w.token for w in known]
+        pair_ids = [self._term_id[p] for p in pairs]
+        return _Terms([self._term_id[t] for t in tokens] + pair_ids,
+                      [w.weight for w in known] + [self._idf[p] for p in pair_ids],
+                      tokens, [self._answer_id.get(t, -1) for t in tokens] + [-1] * len(pairs),
+                      len(known))  # fmt: skip
 
     def _bases(
         self, candidates: np.ndarray, retrieved: dict[int, float], words: list[_QueryWord],
@@ -550,10 +581,10 @@ class Matcher:
     ) -> _Bases:
         """Per candidate, the cheap part of its score (coverage, evidence, BM25), for all
         candidates at once."""
-        mass = self._coverages(candidates, words, asked.seen)
-        pair_ids = [self._term_id[p] for p in asked.pairs]
-        pair_hits = (asked.seen.phrasings or self._postings).used_by(pair_ids, candidates)
-        pair_mass = _sum_rows(pair_hits, [self._idf[p] for p in pair_ids])
+        mass = self._coverages(candidates, words, asked)
+        terms, front = asked.terms, asked.seen.front
+        pair_hits = front.of(front.used[terms.known:], front.columns(candidates))
+        pair_mass = _sum_rows(pair_hits, terms.weights[terms.known:])
         # math.exp, not numpy's: the score must not depend on which SIMD path numpy takes
         evidence = np.array([1 - math.exp(-x) for x in ((mass + PAIR_WEIGHT * pair_mass)
                                                        / self._evidence_scale).tolist()])
@@ -581,18 +612,17 @@ class Matcher:
         judgement = self._judge(asked, words, ordered, chances)
         offtopic = judgement and self._offtopic(asked, words, ranked, reranking, judgement)
         place = {id(c.entry): k for k, c in enumerate(ranked)}
-        retrieved = self._retrieve(words, asked.pairs)
+        retrieved, front = asked.seen.retrieved, asked.seen.front
         candidates = np.array([self._position[c.entry.id] for c in result.ranked],
                               dtype=np.int64)
         bases = self._bases(candidates, retrieved, words, asked)
         blends = self._blends(asked.text, candidates, asked.matched)
         ends = [*blends.starts.tolist()[1:], len(blends.blend)]
-        known = [w.token for w in words if w.known]
-        used = self._postings.used_by([self._term_id[t] for t in known], candidates).T.tolist()
-        in_answer = self._answers.used_by([self._answer_id.get(t, -1) for t in known],
-                                          candidates).T.tolist()  # fmt: skip
-        pair_ids = [self._term_id[p] for p in asked.pairs]
-        pair_hits = self._postings.used_by(pair_ids, candidates).T.tolist()
+        words_asked, columns = asked.terms.known, front.columns(candidates)
+        used = front.used[:words_asked, columns].T.tolist()
+        in_answer = front.in_answer[:words_asked, columns].T.tolist()
+        pair_hits = front.used[words_asked:, columns].T.tolist()
+        known = asked.terms.tokens
         best_bm25 = max(retrieved.values())
         explained = []
         for k, candidate in enumerate(result.ranked):
@@ -874,90 +904,86 @@ class Matcher:
         fixes = {w.typed: w.token for w in words if w.typed != w.token}
         return [fixes.get(t, t) for t in query.tokens]
 
-    def _retrieve(
-        self, words: list[_QueryWord], pairs: list[str], seen: _Seen | None = None
-    ) -> dict[int, float]:
+    def _retrieve(self, asked: _Asked) -> dict[int, float]:
         """BM25 scores of the entries sharing the most (weighted) words and pairs with the
         query, best first: every entry close enough to the best, not a fixed handful.
 
         A term counts more in an entry where more phrasings use it. Rare terms walk their
         posting lists; broad words (in many entries) and the answer text only add to the
         front runners, so common words cannot make the query cost O(entries). What the
-        front runners use is looked up once, and kept in `seen` for the later steps.
+        front runners use is looked up once, and kept in `asked.seen` for the later steps.
         """
-        terms = [(self._term_id[w.token], w.weight, w.token) for w in words if w.known]
-        terms += [(self._term_id[p], self._idf[self._term_id[p]], p) for p in pairs]
-        terms.sort(key=lambda term: term[1], reverse=True)
-        if not terms:
+        terms = asked.terms
+        if not terms.ids:
             return {}
+        # Heaviest first (of equal weights, in the order asked).
+        order = sorted(range(len(terms.ids)), key=terms.weights.__getitem__, reverse=True)
         # The heaviest term is walked even when broad, so that something is retrieved.
-        sizes = self._postings.sizes_of([term for term, *_ in terms[1:]])
-        broad = [t for t, size in zip(terms[1:], sizes, strict=True) if size > self._broad]
-        walked = [terms[0], *(t for t, size in zip(terms[1:], sizes, strict=True)
+        sizes = self._postings.sizes_of([terms.ids[k] for k in order[1:]])
+        broad = [k for k, size in zip(order[1:], sizes, strict=True) if size > self._broad]
+        walked = [order[0], *(k for k, size in zip(order[1:], sizes, strict=True)
                               if size <= self._broad)]  # fmt: skip
-        entries, saturation, sizes = self._postings.walk([t for t, *_ in walked], self._broad)
+        entries, saturation, sizes = self._postings.walk([terms.ids[k] for k in walked],
+                                                         self._broad)  # fmt: skip
         scores = np.zeros(len(self._entries))
         # Added in term order, entry by entry, as a loop over the terms would.
-        np.add.at(scores, entries, np.repeat([w for _, w, _ in walked], sizes) * saturation)
+        np.add.at(scores, entries,
+                  np.repeat([terms.weights[k] for k in walked], sizes) * saturation)
         first = np.unique(entries, return_index=True)[1]
         reached = entries[np.sort(first)]  # in the order first reached: it breaks ties
         best = _best(reached, scores, 2 * MAX_CANDIDATES)
-        seen = seen or _Seen()
-        seen.phrasings = LookedUp(self._postings, [term for term, *_ in terms], best)
-        seen.answers = LookedUp(self._answers, [self._answer_id.get(t, -1) for *_, t in terms],
-                                best)  # fmt: skip
-        if broad:  # common words only re-order the front runners
-            rows = seen.phrasings.weights_in([term for term, *_ in broad], best)
-            for (_, weight, _), row in zip(broad, rows, strict=True):
-                scores[best] += weight * row
-        scores[best] += ANSWER_FIELD_WEIGHT * self._answer_mass([t for *_, t in terms], best,
-                                                                seen.answers)  # fmt: skip
+        front = asked.seen.front = self._front(terms, best)
+        for k in broad:  # common words only re-order the front runners
+            scores[best] += terms.weights[k] * front.saturation[k]
+        scores[best] += ANSWER_FIELD_WEIGHT * self._answer_mass(terms, order, front)
         best = _best(best, scores, MAX_CANDIDATES)
         floor = CANDIDATE_FLOOR * scores[best[0]]
-        seen.retrieved = {index: score for index, score in zip(best.tolist(),
-                          scores[best].tolist(), strict=True) if score >= floor}  # fmt: skip
-        return seen.retrieved
+        asked.seen.retrieved = {index: score for index, score in zip(best.tolist(),
+                                scores[best].tolist(), strict=True) if score >= floor}  # fmt: skip
+        return asked.seen.retrieved
 
-    def _answer_mass(
-        self, terms: list[str], candidates: np.ndarray, answers: LookedUp
-    ) -> np.ndarray:
-        """The answer-field weight of the query's words each candidate's answer uses (the
-        answer is a weaker field: words there and not in the phrasings are rare evidence)."""
-        asked = [t for t in dict.fromkeys(terms) if t in self._answer_idf]
+    def _front(self, terms: _Terms, best: np.ndarray) -> _Front:
+        """The question's terms in the front runners' phrasings and answers, looked up."""
+        column = np.full(len(self._entries), -1, dtype=np.int64)
+        column[best] = np.arange(len(best))
+        used, saturation = self._postings.look_up(terms.ids, best)
+        return _Front(best, column, used, saturation,
+                      self._answers.look_up(terms.answer_ids, best)[0])
+
+    def _answer_mass(self, terms: _Terms, order: list[int], front: _Front) -> np.ndarray:
+        """The answer-field weight of the query's words each front runner's answer uses,
+        heaviest first (the answer is a weaker field: words there and not in the
+        phrasings are rare evidence)."""
+        rows = {terms.tokens[k]: k for k in reversed(order) if k < terms.known}
+        asked = [t for t in dict.fromkeys(terms.tokens[k] for k in order if k < terms.known)
+                 if t in self._answer_idf]  # fmt: skip
         if not asked:
-            return np.zeros(len(candidates))
-        used = answers.used_by([self._answer_id[t] for t in asked], candidates)
-        return _sum_rows(used, [self._answer_idf[t] for t in asked])
+            return np.zeros(front.in_answer.shape[1])
+        return _sum_rows(front.in_answer[[rows[t] for t in asked]],
+                         [self._answer_idf[t] for t in asked])
 
-    def _coverages(
-        self, candidates: np.ndarray, words: list[_QueryWord], seen: _Seen
-    ) -> np.ndarray:
+    def _coverages(self, candidates: np.ndarray, words: list[_QueryWord], asked: _Asked
+                   ) -> np.ndarray:  # fmt: skip
         """Per candidate, the weight of the query words it knows (in its answer: partly).
         A word typed with diacritics the entry spells otherwise is another word. Worked
-        out once per candidate of a question (the score, the re-ranking and the judgement
-        all ask)."""
-        indexes = candidates.tolist()
-        if not all(index in seen.masses for index in indexes):
-            seen.masses.update(zip(indexes, self._masses(candidates, words, seen).tolist(),
-                                   strict=True))  # fmt: skip
-        return np.array([seen.masses[index] for index in indexes], dtype=np.float64)
+        out once per question for every front runner (the score, the re-ranking and the
+        judgement all ask)."""
+        seen = asked.seen
+        if seen.masses is None:
+            seen.masses = self._masses(words, asked.terms, seen.front)
+        return seen.masses[seen.front.columns(candidates)]
 
-    def _masses(
-        self, candidates: np.ndarray, words: list[_QueryWord], seen: _Seen
-    ) -> np.ndarray:
-        """`_coverages`, worked out."""
+    def _masses(self, words: list[_QueryWord], terms: _Terms, front: _Front) -> np.ndarray:
+        """`_coverages` of every front runner, worked out."""
         known = [w for w in words if w.known]
-        weights = np.array([w.weight for w in known])[:, None]
-        in_phrasings = (seen.phrasings or self._postings).used_by(
-            [self._term_id[w.token] for w in known], candidates)
-        in_answer = (seen.answers or self._answers).used_by(
-            [self._answer_id.get(w.token, -1) for w in known], candidates)
-        counted = np.where(in_phrasings, weights,
-                           np.where(in_answer, ANSWER_FIELD_WEIGHT * weights, 0.0))
+        weights = np.array(terms.weights[:terms.known])[:, None]
+        counted = np.where(front.used[:terms.known], weights,
+                           np.where(front.in_answer[:terms.known], ANSWER_FIELD_WEIGHT * weights,
+                                    0.0))  # fmt: skip
         rows = [k for k, w in enumerate(known) if w.accent and w.token in self._spellers]
         if rows:
             otherwise = np.array([self._spelled_otherwise(known[k].token, known[k].accent)
-                                  for k in rows])[:, candidates]  # fmt: skip
+                                  for k in rows])[:, front.entries]  # fmt: skip
             counted[rows] = np.where(otherwise, 0.0, counted[rows])
         return _sum_rows(counted)
 

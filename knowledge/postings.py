@@ -57,14 +57,11 @@ class Postings:
         where = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(sizes.sum())
         return self._walk_entries[where], self._walk_weights[where], sizes
 
-    def weights_in(self, terms: list[int], candidates: np.ndarray) -> np.ndarray:
-        """terms × candidates: each candidate's weight for each term, 0.0 where unused."""
+    def look_up(self, terms: list[int], candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """terms × candidates: whether each candidate entry uses each term, and its weight
+        for it (0.0 where unused)."""
         found, where = self._find(terms, candidates)
-        return np.where(found, self._weights[where], 0.0)
-
-    def used_by(self, terms: list[int], candidates: np.ndarray) -> np.ndarray:
-        """terms × candidates: whether each candidate entry uses each term."""
-        return self._find(terms, candidates)[0]
+        return found, np.where(found, self._weights[where], 0.0)
 
     def _find(self, terms: list[int], candidates: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         probes = np.asarray(terms, dtype=np.int64)[:, None] * self._entry_count + candidates
@@ -74,37 +71,3 @@ class Postings:
         # in the big array) cost more than it saved, at 100,000 phrasings too.
         where = np.minimum(np.searchsorted(self._keys, probes), len(self._keys) - 1)
         return self._keys[where] == probes, where
-
-
-class LookedUp:
-    """Some terms' weights in some candidates, looked up once for a question: its later
-    steps ask again about subsets of the same terms and candidates (each search of the big
-    sorted array costs far more than picking rows and columns from a small table). Answers
-    what `Postings` answers; anything outside the table goes to the postings."""
-
-    def __init__(self, postings: Postings, terms: list[int], candidates: np.ndarray) -> None:
-        self._postings = postings
-        self._row = {term: k for k, term in reversed(list(enumerate(terms)))}
-        # Each entry's column (-1: not a candidate): one array look-up per question.
-        self._column = np.full(postings._entry_count, -1, dtype=np.int64)
-        self._column[candidates] = np.arange(len(candidates))
-        self._found, where = postings._find(terms, candidates)
-        self._weights = np.where(self._found, postings._weights[where], 0.0)
-
-    def weights_in(self, terms: list[int], candidates: np.ndarray) -> np.ndarray:
-        """terms × candidates: each candidate's weight for each term, 0.0 where unused."""
-        at = self._at(terms, candidates)
-        return self._weights[at] if at else self._postings.weights_in(terms, candidates)
-
-    def used_by(self, terms: list[int], candidates: np.ndarray) -> np.ndarray:
-        """terms × candidates: whether each candidate entry uses each term."""
-        at = self._at(terms, candidates)
-        return self._found[at] if at else self._postings.used_by(terms, candidates)
-
-    def _at(self, terms: list[int], candidates: np.ndarray) -> tuple[np.ndarray, ...] | None:
-        """Where the rows and columns asked for sit in the table, or None if one is not."""
-        rows = [self._row.get(term, -1) for term in terms]
-        columns = self._column[candidates]
-        if -1 in rows or (columns < 0).any():
-            return None
-        return np.array(rows, dtype=np.int64)[:, None], columns
