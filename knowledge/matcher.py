@@ -507,29 +507,28 @@ class Matcher:
         keys = [0.0 if _is_offtopic(c.entry) else
                 key_term_share(self._key_terms[index], asked_terms)
                 for c, index in zip(ranked, candidates.tolist(), strict=True)]  # fmt: skip
-        return rerank(np.column_stack((
+        # A row per feature, then one candidate per row, laid out row by row as the dot
+        # product expects (np.column_stack, the same, costs a call per feature).
+        return rerank(np.array((
             np.array([c.score for c in ranked]) / 100,
             *self._phrasing_signals(asked, candidates),
             *self._term_signals(asked, words, candidates),
             keys, [float(_is_offtopic(c.entry)) for c in ranked],
             *asked_alike_and_other(self._asked_shares[candidates],
                                    self._asked_kind[list(asked_terms)]),
-        )))
+        ), dtype=np.float64).T.copy())
 
     def _phrasing_signals(self, asked: _Asked, candidates: np.ndarray) -> list[np.ndarray]:
         """Per candidate: its closest phrasing's similarity, coverage and share of the
         question's weight (a short generic phrasing holds little of a long question); how
         many of its phrasings share a word with the question, and what share of them."""
-        blends = self._closest_blends(asked, candidates)
-        first, last = self._entry_bounds[candidates], self._entry_bounds[candidates + 1]
-        found = blends.coverage * self._content_totals[ranges(first, last)]
-        closest = [start + int(np.argmax(blends.blend[start:start + size]))
-                   for start, size in zip(blends.starts.tolist(), (last - first).tolist(),
-                                          strict=True)]  # fmt: skip
-        sharing = np.add.reduceat((found > 0).astype(np.float64), blends.starts)
-        return [blends.similarity[closest] / 100, blends.coverage[closest],
+        scored, closest = self._closest(asked, candidates)
+        found = scored.coverage * self._content_totals[scored.phrasings]
+        sharing = np.add.reduceat((found > 0).astype(np.float64), scored.starts)
+        sizes = np.diff(scored.starts, append=len(scored.phrasings))
+        return [scored.similarity[closest] / 100, scored.coverage[closest],
                 found[closest] / (asked.total or 1.0), np.log1p(sharing),
-                sharing / np.maximum(last - first, 1)]  # fmt: skip
+                sharing / np.maximum(sizes, 1)]  # fmt: skip
 
     def _term_signals(
         self, asked: _Asked, words: list[_QueryWord], candidates: np.ndarray
@@ -925,17 +924,20 @@ class Matcher:
                               if size <= self._broad)]  # fmt: skip
         entries, saturation, sizes = self._postings.walk([terms.ids[k] for k in walked],
                                                          self._broad)  # fmt: skip
-        scores = np.zeros(len(self._entries))
-        # Added in term order, entry by entry, as a loop over the terms would.
-        np.add.at(scores, entries,
-                  np.repeat([terms.weights[k] for k in walked], sizes) * saturation)
+        # Added in term order, entry by entry, as a loop over the terms would (bincount
+        # adds each entry's weights in the order given).
+        scores = np.bincount(entries, np.repeat([terms.weights[k] for k in walked], sizes)
+                             * saturation, minlength=len(self._entries))  # fmt: skip
         first = np.unique(entries, return_index=True)[1]
         reached = entries[np.sort(first)]  # in the order first reached: it breaks ties
         best = _best(reached, scores, 2 * MAX_CANDIDATES)
         front = asked.seen.front = self._front(terms, best)
-        for k in broad:  # common words only re-order the front runners
-            scores[best] += terms.weights[k] * front.saturation[k]
-        scores[best] += ANSWER_FIELD_WEIGHT * self._answer_mass(terms, order, front)
+        # Common words and the answers only re-order the front runners: added term after
+        # term to their scores (a running sum adds in order).
+        broad_weights = np.array([terms.weights[k] for k in broad])[:, None]
+        scores[best] = np.add.accumulate(np.vstack((
+            scores[best], broad_weights * front.saturation[broad],
+            ANSWER_FIELD_WEIGHT * self._answer_mass(terms, order, front))), axis=0)[-1]
         best = _best(best, scores, MAX_CANDIDATES)
         floor = CANDIDATE_FLOOR * scores[best[0]]
         asked.seen.retrieved = {index: score for index, score in zip(best.tolist(),
@@ -1055,32 +1057,25 @@ class Matcher:
         blend = SIMILARITY_WEIGHT * similarity + PHRASING_COVERAGE_WEIGHT * 100 * coverage
         return _Blends(similarity, coverage, blend, starts)
 
-    def _closest_blends(self, asked: _Asked, candidates: np.ndarray) -> _Blends:
-        """`_blends`, with similarity (rapidfuzz) computed only where it decides each
-        candidate's closest phrasing: for the phrasings whose bound (`TokenSets`) reaches
-        the candidate's best blend so far. A phrasing left out has blend -inf and
-        similarity NaN; its true blend is strictly below the best, so the closest phrasing
-        (the first with the highest blend) is the one `_blends` finds."""
-        scored = asked.seen.scored and asked.seen.scored.of(candidates)
-        scored = scored or self._scored(asked, candidates)
-        phrasings, starts, covered, bound = (scored.phrasings, scored.starts, scored.covered,
-                                             scored.bound)  # fmt: skip
-        owner = _owners(starts, len(phrasings))
-        similarity = np.full(len(phrasings), np.nan)
-        blend = np.full(len(phrasings), -np.inf)
+    def _closest(self, asked: _Asked, candidates: np.ndarray) -> tuple[_Scored, np.ndarray]:
+        """Closeness's phrasings of some of its candidates, and where each one's closest
+        phrasing is (the first with the highest blend, as `_blends` would find it).
 
-        def score(chosen: np.ndarray) -> None:
-            if chosen.any():
-                missing = chosen & np.isnan(scored.similarity)  # closeness did not ask
-                if missing.any():
-                    scored.similarity[missing] = self._similarities(asked.text,
-                                                                    phrasings[missing])
-                similarity[chosen] = scored.similarity[chosen]
-                blend[chosen] = SIMILARITY_WEIGHT * similarity[chosen] + covered[chosen]
-
-        score(bound == np.maximum.reduceat(bound, starts)[owner])  # the most promising
-        score(np.isneginf(blend) & (bound >= np.maximum.reduceat(blend, starts)[owner]))
-        return _Blends(similarity, scored.coverage, blend, starts)
+        Closeness left every phrasing whose bound (`TokenSets`) beats its candidate's best
+        blend computed; only those whose bound ties with it remain, computed here. Any
+        other phrasing's true blend is below the best, so it cannot be the closest."""
+        scored = asked.seen.scored.of(candidates)
+        similarity, starts = scored.similarity, scored.starts
+        owner = _owners(starts, len(scored.phrasings))
+        blend = SIMILARITY_WEIGHT * similarity + scored.covered  # NaN: not computed
+        best = np.fmax.reduceat(blend, starts)  # NaN only where none was computed
+        missing = np.isnan(blend) & ~(scored.bound < best[owner])
+        if missing.any():
+            similarity[missing] = self._similarities(asked.text, scored.phrasings[missing])
+            blend[missing] = SIMILARITY_WEIGHT * similarity[missing] + scored.covered[missing]
+            best = np.fmax.reduceat(blend, starts)
+        first = np.where(blend == best[owner], np.arange(len(blend)), len(blend))
+        return scored, np.minimum.reduceat(first, scored.starts)
 
     def _scored(self, asked: _Asked, candidates: np.ndarray) -> _Scored:
         """The candidates' phrasings, their coverage and bounds, no similarity yet."""
