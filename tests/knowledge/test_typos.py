@@ -9,7 +9,7 @@ import pytest
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from knowledge.typos import TypoIndex
+from knowledge.typos import MAX_DISTANCE, TypoIndex, deletion_keys, deletions, key
 
 VOCABULARY = ["cancuoc", "dinhdanh", "matkhau", "matkhua", "passcode", "taikhoan", "vneid",
               "kichhoat", "tamtru", "thuongtru", "congan", "dichvucong", "chungthuc"]
@@ -49,3 +49,12 @@ def test_of_two_words_equally_close_the_alphabetically_first_wins() -> None:
 
 def test_a_word_too_far_from_every_known_word_is_not_corrected() -> None:
     assert TypoIndex(VOCABULARY).nearest("xyzxyz", 2) is None
+
+
+def test_the_index_keys_each_deletion_as_a_typo_is_keyed() -> None:
+    # The index works out its words' deletion keys in bulk from prefix sums; a typo keys its
+    # own deletions one by one. A key computed otherwise would lose matches.
+    for word in [*VOCABULARY, "x", "ab", "đường", "căncước"]:
+        keys, owners = deletion_keys([word], MAX_DISTANCE)
+        assert sorted(keys.tolist()) == sorted({key(d) for d in deletions(word, MAX_DISTANCE)})
+        assert set(owners.tolist()) == {0}
