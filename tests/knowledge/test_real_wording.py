@@ -58,7 +58,7 @@ def test_the_test_half_holds_todays_figures(
     result = evaluate(shipped_knowledge, half(real, "test"))
     assert result.top1_accuracy >= 0.82, result.summary()
     assert result.wrong_answer_rate <= 0.03, result.summary()
-    assert result.fallback_rate >= 0.90, result.summary()
+    assert result.fallback_rate >= 0.93, result.summary()
 
 
 def test_the_tune_half_holds_the_bars_it_was_tuned_to(
@@ -67,4 +67,4 @@ def test_the_tune_half_holds_the_bars_it_was_tuned_to(
     result = evaluate(shipped_knowledge, half(real, "tune"))
     assert result.top1_accuracy >= 0.96, result.summary()
     assert result.wrong_answer_rate <= 0.01, result.summary()
-    assert result.fallback_rate >= 0.94, result.summary()
+    assert result.fallback_rate >= 0.95, result.summary()
