@@ -143,7 +143,7 @@ def _split_many(texts: list[str]) -> _Split | None:
         return None
     number = Numbering(TEXT_BREAK)
     words = _cleared(joined).split()
-    ids = np.fromiter(map(number.__getitem__, words), np.int64, len(words))
+    ids = number.of(words, len(words))
     del words
     split = [_parts(word) for word in number.values[1:]]
     if any(parts != (word,) for parts, word in zip(split, number.values[1:], strict=True)):
@@ -342,7 +342,7 @@ class Normalizer:
                 self._remember(text, self._normalize_uncached(text))
             return
         number = Numbering()
-        ids = np.array([number[FOLDED[word]] for word in split.words], dtype=np.int64)[split.ids]
+        ids = number.of(map(FOLDED.__getitem__, split.words), len(split.words))[split.ids]
         folded = np.array(number.values, dtype=object)[ids].tolist()
         accents = np.array([ACCENTED[word] for word in split.words], dtype=object)[
             split.ids].tolist()  # fmt: skip
